@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the project needs, so `npm start` and `npm test` work on a fresh machine:
+# the npm dependencies exactly as locked (again only when package-lock.json changed).
+# The embedded database builds itself on first use (see src/database/embedded).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+required_major=20
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt "$required_major" ]; then
+  echo "CollabCampus needs Node.js $required_major or newer (found $(node --version))." >&2
+  exit 1
+fi
+
+stamp=node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  echo "Installing npm dependencies (npm ci)..."
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AuthModule } from './auth/auth.module';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { createHttpValidationPipe } from './common/validation/validation.pipe';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { ProjectsModule } from './projects/projects.module';
+import { TasksModule } from './tasks/tasks.module';
+
+@Module({
+  imports: [
+    ConfigModule,
+    EventEmitterModule.forRoot(),
+    DatabaseModule,
+    AuthModule,
+    ProjectsModule,
+    TasksModule,
+    HealthModule,
+  ],
+  providers: [
+    // Registered here, not in main.ts, so the testing module behaves exactly like production.
+    { provide: APP_PIPE, useFactory: createHttpValidationPipe },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+  ],
+})
+export class AppModule {}

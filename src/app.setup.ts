@@ -1,0 +1,18 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig } from './config/app-config';
+
+/**
+ * What cannot be a provider: the route prefix, proxy trust and CORS. Shared by main.ts and the
+ * e2e tests so both run the same application.
+ */
+export function configureApp(app: NestExpressApplication): void {
+  const config = app.get(AppConfig);
+  app.setGlobalPrefix('api');
+  // Only behind a proxy we control may X-Forwarded-For name the client (per-IP limits depend on it).
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.enableCors({
+    origin: config.cors.anyOrigin ? true : [...config.cors.origins],
+    credentials: true,
+  });
+}

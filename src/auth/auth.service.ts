@@ -1,0 +1,126 @@
+import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AppConfig } from '../config/app-config';
+import { type UserRecord, UsersRepository } from '../users/users.repository';
+import type { LoginDto, RegisterDto } from './dto/auth-request.dto';
+import type { AuthResponseDto, TokenPairDto } from './dto/auth-response.dto';
+import { PasswordHasher } from './password-hasher';
+import { type SessionRevocationReason, SessionRevokedEvent } from './session-revoked.event';
+import { SessionsRepository } from './sessions.repository';
+import { TokenService } from './token.service';
+
+/** The authenticated caller: who, and through which session and until when. */
+export interface AuthUser extends UserRecord {
+  sessionId: string;
+  /** Access-token expiry, epoch milliseconds. */
+  tokenExpiresAt: number;
+}
+
+const INVALID_CREDENTIALS = 'Invalid credentials';
+const INVALID_REFRESH_TOKEN = 'Invalid refresh token';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsRepository,
+    private readonly tokens: TokenService,
+    private readonly passwords: PasswordHasher,
+    private readonly events: EventEmitter2,
+    private readonly config: AppConfig,
+  ) {}
+
+  async register(dto: RegisterDto): Promise<AuthResponseDto> {
+    const passwordHash = await this.passwords.hash(dto.password);
+    const user = await this.users.create({
+      email: normalizeEmail(dto.email),
+      name: dto.name,
+      passwordHash,
+    });
+    if (!user) throw new ConflictException('Email is already registered');
+    return { user, ...(await this.startSession(user.id)) };
+  }
+
+  async login(dto: LoginDto): Promise<AuthResponseDto> {
+    const found = await this.users.findCredentials(normalizeEmail(dto.email));
+    // The hasher verifies against a decoy when the email is unknown: same answer, same time.
+    const valid = await this.passwords.verify(found?.passwordHash, dto.password);
+    if (!found || !valid) {
+      throw new UnauthorizedException(INVALID_CREDENTIALS);
+    }
+    const { passwordHash: _hash, ...user } = found;
+    return { user, ...(await this.startSession(user.id)) };
+  }
+
+  /**
+   * Rotates a refresh token (RFC 9700 §4.14.2): the presented token is spent and a new one is
+   * issued in the same session. Presenting a spent token again means it was copied, so the
+   * whole session is revoked, including the newest token of the legitimate holder.
+   */
+  async refresh(refreshToken: string): Promise<TokenPairDto> {
+    const hash = this.tokens.hashRefreshToken(refreshToken);
+    const spent = await this.sessions.spendRefreshToken(hash);
+    if (!spent) {
+      const known = await this.sessions.findRefreshToken(hash);
+      if (known?.spent) await this.revokeSession(known.sessionId, 'refresh-token-reuse');
+      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    }
+    const session = await this.sessions.findSession(spent.sessionId);
+    if (!session || session.revoked || spent.expiresAt.getTime() <= Date.now()) {
+      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    }
+    return this.issueTokens(session.userId, session.id);
+  }
+
+  /** Ends the caller's session. The refresh token must belong to it (spent or not). */
+  async logout(caller: AuthUser, refreshToken: string): Promise<void> {
+    const token = await this.sessions.findRefreshToken(this.tokens.hashRefreshToken(refreshToken));
+    if (token?.sessionId !== caller.sessionId) {
+      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    }
+    await this.revokeSession(caller.sessionId, 'logout');
+  }
+
+  /**
+   * The user behind an access token, or null when the token is invalid, expired, of a revoked
+   * session, or of a user that no longer exists. Used by the HTTP guard and the socket handshake.
+   */
+  async authenticate(accessToken: unknown): Promise<AuthUser | null> {
+    const claims = this.tokens.verifyAccessToken(accessToken);
+    if (!claims) return null;
+    const [session, user] = await Promise.all([
+      this.sessions.findSession(claims.sessionId),
+      this.users.findById(claims.userId),
+    ]);
+    if (!user || !session || session.revoked || session.userId !== user.id) return null;
+    return { ...user, sessionId: session.id, tokenExpiresAt: claims.expiresAt };
+  }
+
+  private async startSession(userId: string): Promise<TokenPairDto> {
+    const sessionId = await this.sessions.createSession(userId);
+    return this.issueTokens(userId, sessionId);
+  }
+
+  private async issueTokens(userId: string, sessionId: string): Promise<TokenPairDto> {
+    const refresh = this.tokens.newRefreshToken();
+    await this.sessions.addRefreshToken({
+      tokenHash: refresh.hash,
+      sessionId,
+      expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
+    });
+    const access = this.tokens.signAccessToken(userId, sessionId);
+    return { accessToken: access.token, refreshToken: refresh.token, expiresIn: access.expiresIn };
+  }
+
+  private async revokeSession(sessionId: string, reason: SessionRevocationReason): Promise<void> {
+    const session = await this.sessions.findSession(sessionId);
+    if (session && (await this.sessions.revokeSession(sessionId, reason))) {
+      await this.events.emitAsync(
+        SessionRevokedEvent.NAME,
+        new SessionRevokedEvent(sessionId, session.userId, reason),
+      );
+    }
+  }
+}
+
+const normalizeEmail = (email: string): string => email.trim().toLowerCase();

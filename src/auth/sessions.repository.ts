@@ -1,0 +1,85 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, Types } from 'mongoose';
+import { RefreshToken } from './schemas/refresh-token.schema';
+import { Session } from './schemas/session.schema';
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  revoked: boolean;
+}
+
+export interface RefreshTokenRecord {
+  sessionId: string;
+  expiresAt: Date;
+  spent: boolean;
+}
+
+type SessionDoc = Session & { _id: Types.ObjectId };
+type RefreshTokenDoc = RefreshToken & { _id: Types.ObjectId };
+
+@Injectable()
+export class SessionsRepository implements OnModuleInit {
+  constructor(
+    @InjectModel(Session.name) private readonly sessions: Model<Session>,
+    @InjectModel(RefreshToken.name) private readonly tokens: Model<RefreshToken>,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await Promise.all([this.sessions.init(), this.tokens.init()]);
+  }
+
+  async createSession(userId: string): Promise<string> {
+    const doc = await this.sessions.create({ userId });
+    return doc._id.toHexString();
+  }
+
+  async findSession(id: string): Promise<SessionRecord | null> {
+    const doc = await this.sessions.findById(id).lean<SessionDoc>().exec();
+    return doc && { id, userId: doc.userId.toHexString(), revoked: doc.revokedAt !== null };
+  }
+
+  /** Returns true when this call revoked it (false: unknown or already revoked). */
+  async revokeSession(id: string, reason: string): Promise<boolean> {
+    const doc = await this.sessions
+      .findOneAndUpdate(
+        { _id: id, revokedAt: null },
+        { $set: { revokedAt: new Date(), revokedReason: reason } },
+      )
+      .lean<SessionDoc>()
+      .exec();
+    return doc !== null;
+  }
+
+  async addRefreshToken(data: {
+    tokenHash: string;
+    sessionId: string;
+    expiresAt: Date;
+  }): Promise<void> {
+    await this.tokens.create(data);
+  }
+
+  /**
+   * Marks an unspent token spent and returns it, atomically: of two concurrent presentations
+   * of one token exactly one succeeds, and the other is seen as reuse.
+   */
+  async spendRefreshToken(tokenHash: string): Promise<Omit<RefreshTokenRecord, 'spent'> | null> {
+    const doc = await this.tokens
+      .findOneAndUpdate({ tokenHash, spentAt: null }, { $set: { spentAt: new Date() } })
+      .lean<RefreshTokenDoc>()
+      .exec();
+    return doc && { sessionId: doc.sessionId.toHexString(), expiresAt: doc.expiresAt };
+  }
+
+  async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    const doc = await this.tokens.findOne({ tokenHash }).lean<RefreshTokenDoc>().exec();
+    return doc && toRefreshTokenRecord(doc);
+  }
+}
+
+const toRefreshTokenRecord = (doc: RefreshTokenDoc): RefreshTokenRecord => ({
+  sessionId: doc.sessionId.toHexString(),
+  expiresAt: doc.expiresAt,
+  spent: doc.spentAt !== null,
+});

@@ -1,0 +1,68 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+
+export interface HttpErrorBody {
+  statusCode: number;
+  message: string | string[];
+  error?: string;
+  correlationId?: string;
+}
+
+/**
+ * The single REST error shape. HTTP exceptions keep their status and message; anything else
+ * (a database error, a bug) is logged with a correlation id and answered with a generic 500,
+ * so no stack trace, driver message or secret reaches a client.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (!response.headersSent) response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): HttpErrorBody {
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const payload = exception.getResponse();
+      if (typeof payload === 'string') return { statusCode, message: payload };
+      const { message, error } = payload as { message?: unknown; error?: unknown };
+      return {
+        statusCode,
+        message: isMessage(message) ? message : exception.message,
+        ...(typeof error === 'string' ? { error } : {}),
+      };
+    }
+    // Body-parser errors (malformed JSON, too large) carry an HTTP status but a parser message.
+    const status = (exception as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return {
+        statusCode: status,
+        message: status === 413 ? 'Payload too large' : 'Malformed request body',
+      };
+    }
+    const correlationId = randomUUID();
+    this.logger.error(
+      `Unhandled error ${correlationId}`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    return {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      message: 'Internal server error',
+      correlationId,
+    };
+  }
+}
+
+const isMessage = (value: unknown): value is string | string[] =>
+  typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));

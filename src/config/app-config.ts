@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import ms, { type StringValue } from 'ms';
+import { Environment, type NodeEnv } from './environment';
+
+export const MIN_PRODUCTION_SECRET_LENGTH = 64;
+
+/** Thrown when the environment is unusable; the message names the offending key. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * The typed, validated configuration. Built once at boot by `loadConfig`; nothing else in the
+ * application reads `process.env`. Injected by class.
+ */
+export class AppConfig {
+  readonly nodeEnv!: NodeEnv;
+  readonly port!: number;
+  readonly mongodbUri!: string | undefined;
+  /** Where the embedded database keeps its files when `mongodbUri` is unset. */
+  readonly dataDir!: string;
+  readonly jwt!: {
+    readonly accessSecret: string;
+    readonly refreshSecret: string;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+    readonly issuer: string;
+    readonly audience: string;
+  };
+  /** Exact browser origins (scheme://host[:port]); `anyOrigin` only outside production. */
+  readonly cors!: { readonly origins: readonly string[]; readonly anyOrigin: boolean };
+  readonly redisUrl!: string | undefined;
+  readonly trustProxy!: boolean;
+  readonly ws!: {
+    readonly pingIntervalMs: number;
+    readonly pingTimeoutMs: number;
+    readonly maxPayloadBytes: number;
+    readonly connRateLimit: number;
+    readonly connRateWindowMs: number;
+    readonly maxConnectionsPerUser: number;
+    readonly maxConnectionsPerIp: number;
+    readonly eventRateLimit: number;
+    readonly eventRateWindowMs: number;
+    readonly eventViolationsBeforeDisconnect: number;
+  };
+  readonly lockTtlMs!: number;
+  /** Warnings for the operator, logged once at boot (e.g. generated development secrets). */
+  readonly warnings!: readonly string[];
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Validates `env` and returns the typed configuration, or throws a `ConfigError` naming the key. */
+export function loadConfig(env: Env): AppConfig {
+  // Empty strings mean "unset", as in most .env tooling.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const raw = plainToInstance(Environment, present, { exposeDefaultValues: true });
+  const errors = validateSync(raw, { whitelist: true, stopAtFirstError: true });
+  if (errors.length > 0) {
+    const messages = errors.flatMap((e) => Object.values(e.constraints ?? {}));
+    throw new ConfigError(`Invalid configuration: ${messages.join('; ')}`);
+  }
+
+  const production = raw.NODE_ENV === 'production';
+  const warnings: string[] = [];
+  const secret = (key: 'JWT_SECRET' | 'REFRESH_TOKEN_SECRET'): string => {
+    const value = raw[key];
+    if (production && (!value || value.length < MIN_PRODUCTION_SECRET_LENGTH)) {
+      throw new ConfigError(
+        `Invalid configuration: ${key} must be set to at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
+      );
+    }
+    return value ?? randomBytes(48).toString('base64url');
+  };
+  const accessSecret = secret('JWT_SECRET');
+  const refreshSecret = secret('REFRESH_TOKEN_SECRET');
+  if (production && accessSecret === refreshSecret) {
+    throw new ConfigError(
+      'Invalid configuration: JWT_SECRET and REFRESH_TOKEN_SECRET must differ in production',
+    );
+  }
+  const generated = (['JWT_SECRET', 'REFRESH_TOKEN_SECRET'] as const).filter((k) => !raw[k]);
+  if (generated.length > 0) {
+    warnings.push(
+      `${generated.join(' and ')} not set: using a random per-process value (development only; tokens will not survive a restart)`,
+    );
+  }
+
+  return Object.assign(new AppConfig(), {
+    nodeEnv: raw.NODE_ENV,
+    port: raw.PORT,
+    mongodbUri: raw.MONGODB_URI,
+    dataDir: resolve(raw.DATA_DIR),
+    jwt: {
+      accessSecret,
+      refreshSecret,
+      accessTtlSeconds: durationSeconds('JWT_ACCESS_TTL', raw.JWT_ACCESS_TTL),
+      refreshTtlSeconds: durationSeconds('JWT_REFRESH_TTL', raw.JWT_REFRESH_TTL),
+      issuer: raw.JWT_ISSUER,
+      audience: raw.JWT_AUDIENCE,
+    },
+    cors: parseOrigins(raw.CLIENT_ORIGIN, production),
+    redisUrl: raw.REDIS_URL,
+    trustProxy: raw.TRUST_PROXY,
+    ws: {
+      pingIntervalMs: raw.WS_PING_INTERVAL_MS,
+      pingTimeoutMs: raw.WS_PING_TIMEOUT_MS,
+      maxPayloadBytes: raw.WS_MAX_PAYLOAD_BYTES,
+      connRateLimit: raw.WS_CONN_RATE_LIMIT,
+      connRateWindowMs: raw.WS_CONN_RATE_WINDOW_MS,
+      maxConnectionsPerUser: raw.WS_MAX_CONNECTIONS_PER_USER,
+      maxConnectionsPerIp: raw.WS_MAX_CONNECTIONS_PER_IP,
+      eventRateLimit: raw.WS_EVENT_RATE_LIMIT,
+      eventRateWindowMs: raw.WS_EVENT_RATE_WINDOW_MS,
+      eventViolationsBeforeDisconnect: raw.WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT,
+    },
+    lockTtlMs: raw.LOCK_TTL_MS,
+    warnings,
+  });
+}
+
+/** A whole number of seconds is taken as seconds; anything else is an `ms`-style string. */
+function durationSeconds(key: string, value: string): number {
+  const seconds = /^\d+$/.test(value) ? Number(value) : Math.floor(ms(value as StringValue) / 1000);
+  if (!Number.isSafeInteger(seconds) || seconds < 1) {
+    throw new ConfigError(`Invalid configuration: ${key} must be at least one second`);
+  }
+  return seconds;
+}
+
+function parseOrigins(value: string, production: boolean): AppConfig['cors'] {
+  const entries = value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (entries.includes('*')) {
+    if (production) {
+      throw new ConfigError('Invalid configuration: CLIENT_ORIGIN must not be * in production');
+    }
+    return { origins: entries.filter((o) => o !== '*'), anyOrigin: true };
+  }
+  if (entries.length === 0) {
+    throw new ConfigError('Invalid configuration: CLIENT_ORIGIN must list at least one origin');
+  }
+  for (const origin of entries) {
+    if (!isExactOrigin(origin)) {
+      throw new ConfigError(
+        `Invalid configuration: CLIENT_ORIGIN entry "${origin}" must be an origin like https://app.example.com (scheme, host and optional port, nothing else)`,
+      );
+    }
+  }
+  return { origins: entries, anyOrigin: false };
+}
+
+/** True when `value` is already in the serialized form browsers send in the Origin header. */
+function isExactOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}

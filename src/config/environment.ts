@@ -1,0 +1,67 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** `ms`-style duration ("15m", "7d", "500ms") or a whole number of seconds ("900"). */
+const DURATION = /^(\d+|\d+(\.\d+)?\s*(ms|s|m|h|d|w|y))$/i;
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+/**
+ * The raw environment, one property per documented key. Values arrive as strings;
+ * numbers and booleans are converted only when they are exactly that, so "12abc" or
+ * "yes" fail validation instead of being coerced.
+ */
+export class Environment {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
+  @IsOptional() @IsIn(NODE_ENVS) NODE_ENV: NodeEnv = 'development';
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// URI' })
+  MONGODB_URI?: string;
+  @IsOptional() @IsString() @MinLength(1) DATA_DIR: string = './data';
+
+  @IsOptional() @IsString() JWT_SECRET?: string;
+  @IsOptional() @IsString() REFRESH_TOKEN_SECRET?: string;
+  @IsOptional()
+  @Matches(DURATION, { message: 'JWT_ACCESS_TTL must be a duration such as 15m or 900' })
+  JWT_ACCESS_TTL: string = '15m';
+  @IsOptional()
+  @Matches(DURATION, { message: 'JWT_REFRESH_TTL must be a duration such as 7d or 604800' })
+  JWT_REFRESH_TTL: string = '7d';
+  @IsOptional() @IsString() @MinLength(1) JWT_ISSUER: string = 'collabcampus';
+  @IsOptional() @IsString() @MinLength(1) JWT_AUDIENCE: string = 'collabcampus-clients';
+
+  @IsOptional() @IsString() CLIENT_ORIGIN: string = 'http://localhost:3000';
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY: boolean = false;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_PING_INTERVAL_MS: number = 25000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_PING_TIMEOUT_MS: number = 20000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_PAYLOAD_BYTES: number = 100000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_CONN_RATE_LIMIT: number = 5;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_CONN_RATE_WINDOW_MS: number = 60000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS_PER_USER: number = 5;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS_PER_IP: number = 50;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_EVENT_RATE_LIMIT: number = 10;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_EVENT_RATE_WINDOW_MS: number = 10000;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT: number =
+    5;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOCK_TTL_MS: number = 30000;
+}

@@ -1,0 +1,36 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
+import { AppConfig } from '../../config/app-config';
+import { EmbeddedDatabase } from './embedded-database';
+
+/** Starts the embedded server on demand (only when MONGODB_URI is unset) and stops it with the app. */
+@Injectable()
+export class EmbeddedDatabaseService implements OnApplicationShutdown {
+  private readonly logger = new Logger('EmbeddedDatabase');
+  private server?: EmbeddedDatabase;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async start(): Promise<string> {
+    this.server = await EmbeddedDatabase.start({
+      dataDir: this.config.dataDir,
+      log: (line) => this.logger.log(line),
+    });
+    this.logger.log(`Embedded ${this.server.engine} started; data in ${this.config.dataDir}`);
+    return this.server.uri;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.server) return;
+    // Close the client first: shutdown hook order between modules is not guaranteed.
+    const connection = this.moduleRef.get<Connection>(getConnectionToken(), { strict: false });
+    await connection.close();
+    await this.server.stop();
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,73 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export class EmbeddedDatabaseUnavailableError extends Error {
+  override readonly name = 'EmbeddedDatabaseUnavailableError';
+}
+
+const SOURCE_FILES = ['go.mod', 'go.sum', 'main.go'];
+
+/** The repository root: the nearest folder above this file that has tools/ferretdb. */
+export function projectRoot(from = __dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'tools', 'ferretdb', 'go.mod'))) {
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new EmbeddedDatabaseUnavailableError(
+        'Cannot find tools/ferretdb: run from a checkout of the project, or set MONGODB_URI.',
+      );
+    }
+    dir = parent;
+  }
+  return dir;
+}
+
+/**
+ * Path of the FerretDB launcher binary, built with `go build` on first use. The cache folder is
+ * named after a hash of the launcher's sources (go.mod, go.sum, main.go), so a version bump
+ * rebuilds and an unchanged checkout never does.
+ */
+export async function ensureFerretDbBinary(log: (line: string) => void): Promise<string> {
+  const root = projectRoot();
+  const sourceDir = join(root, 'tools', 'ferretdb');
+  const hash = createHash('sha256');
+  for (const file of SOURCE_FILES) hash.update(readFileSync(join(sourceDir, file)));
+  const binary = join(root, '.cache', 'ferretdb', hash.digest('hex').slice(0, 16), 'ferretdb');
+  if (existsSync(binary)) return binary;
+
+  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {
+    throw new EmbeddedDatabaseUnavailableError(
+      'No database available: set MONGODB_URI to a MongoDB server, or install Go 1.24 or newer so the embedded FerretDB database can be built.',
+    );
+  }
+  mkdirSync(dirname(binary), { recursive: true });
+  log(
+    'Building the embedded FerretDB database with go build (first run only; takes a few minutes)',
+  );
+  // Build beside the target and rename: a concurrent start never sees a half-written binary.
+  const partial = `${binary}.${process.pid}.partial`;
+  await run('go', ['build', '-mod=readonly', '-trimpath', '-o', partial, '.'], sourceDir);
+  renameSync(partial, binary);
+  log(`Embedded FerretDB built: ${binary}`);
+  return binary;
+}
+
+function run(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolvePromise()
+        : reject(
+            new EmbeddedDatabaseUnavailableError(
+              `Building the embedded FerretDB failed (go build exit ${code}):\n${stderr.trim()}`,
+            ),
+          ),
+    );
+  });
+}

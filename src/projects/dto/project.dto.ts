@@ -1,0 +1,31 @@
+import { Transform } from 'class-transformer';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PROJECT_ROLES, type ProjectRole } from '../project.schema';
+import type { ProjectRecord } from '../projects.repository';
+
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+export class CreateProjectDto {
+  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) name!: string;
+}
+
+export class AddMemberDto {
+  @IsEmail() @MaxLength(254) email!: string;
+
+  @IsOptional() @IsIn(PROJECT_ROLES) role?: ProjectRole;
+}
+
+export interface ProjectResponseDto {
+  id: string;
+  name: string;
+  owner: string;
+  members: { userId: string; role: ProjectRole }[];
+}
+
+export const toProjectResponse = (project: ProjectRecord): ProjectResponseDto => ({
+  id: project.id,
+  name: project.name,
+  owner: project.owner,
+  members: project.members.map(({ userId, role }) => ({ userId, role })),
+});

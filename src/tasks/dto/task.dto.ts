@@ -1,0 +1,32 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { TASK_STATUSES, type TaskStatus } from '../task.schema';
+import type { TaskRecord } from '../tasks.repository';
+
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+export class CreateTaskDto {
+  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(500) title!: string;
+
+  @IsOptional() @IsIn(TASK_STATUSES) status?: TaskStatus;
+}
+
+export interface TaskResponseDto {
+  id: string;
+  projectId: string;
+  title: string;
+  status: TaskStatus;
+  version: number;
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+export const toTaskResponse = (task: TaskRecord): TaskResponseDto => ({
+  id: task.id,
+  projectId: task.projectId,
+  title: task.title,
+  status: task.status,
+  version: task.version,
+  updatedAt: task.updatedAt.toISOString(),
+});

@@ -1,0 +1,60 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Model, Types } from 'mongoose';
+import { isDuplicateKeyError } from '../database/mongo-errors';
+import { User } from './user.schema';
+
+/** A user as the rest of the app sees it: never a password or hash. */
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+}
+
+type UserDoc = User & { _id: Types.ObjectId };
+
+@Injectable()
+export class UsersRepository implements OnModuleInit {
+  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+
+  /** The unique email index must exist before the first registration races another. */
+  async onModuleInit(): Promise<void> {
+    await this.users.init();
+  }
+
+  /** Returns null when the email is already taken. */
+  async create(data: {
+    email: string;
+    name: string;
+    passwordHash: string;
+  }): Promise<UserRecord | null> {
+    try {
+      const doc = await this.users.create(data);
+      return toUserRecord(doc);
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return null;
+      throw err;
+    }
+  }
+
+  async findById(id: string): Promise<UserRecord | null> {
+    const doc = await this.users.findById(id).lean<UserDoc>().exec();
+    return doc && toUserRecord(doc);
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | null> {
+    const doc = await this.users.findOne({ email }).lean<UserDoc>().exec();
+    return doc && toUserRecord(doc);
+  }
+
+  async findCredentials(email: string): Promise<(UserRecord & { passwordHash: string }) | null> {
+    const doc = await this.users.findOne({ email }).select('+passwordHash').lean<UserDoc>().exec();
+    return doc && { ...toUserRecord(doc), passwordHash: doc.passwordHash };
+  }
+}
+
+const toUserRecord = (doc: UserDoc): UserRecord => ({
+  id: doc._id.toHexString(),
+  email: doc.email,
+  name: doc.name,
+});

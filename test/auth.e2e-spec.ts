@@ -1,0 +1,356 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { JwtService } from '@nestjs/jwt';
+import { SessionRevokedEvent } from '../src/auth/session-revoked.event';
+import { bearer, newUserInput, registerUser } from './support/factories';
+import { createTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app';
+
+describe('Auth (REST)', () => {
+  let t: TestApp;
+  const revoked: SessionRevokedEvent[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    t.app
+      .get(EventEmitter2)
+      .on(SessionRevokedEvent.NAME, (e: SessionRevokedEvent) => revoked.push(e));
+  });
+  afterAll(() => t.close());
+
+  /** Fails if any key or value anywhere in the body mentions a password or an argon2 hash. */
+  const expectNoSecrets = (body: unknown): void => {
+    const text = JSON.stringify(body);
+    expect(text).not.toMatch(/password/i);
+    expect(text).not.toMatch(/\$argon2/);
+  };
+
+  describe('POST /api/auth/register', () => {
+    it('creates the user and a session: 201 {user, accessToken, refreshToken, expiresIn}', async () => {
+      const input = newUserInput({ email: 'Mixed.Case@Example.test', name: '  Ann  ' });
+      const res = await t.http.post('/api/auth/register').send(input).expect(201);
+      expect(res.body).toEqual({
+        user: {
+          id: expect.stringMatching(/^[0-9a-f]{24}$/),
+          email: 'mixed.case@example.test',
+          name: 'Ann',
+        },
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: 900,
+      });
+      expectNoSecrets(res.body);
+    });
+
+    it('refuses an email that is already taken, whatever its case: 409', async () => {
+      const first = await registerUser(t.http);
+      const res = await t.http
+        .post('/api/auth/register')
+        .send(newUserInput({ email: first.user.email.toUpperCase() }))
+        .expect(409);
+      expect(res.body).toEqual({
+        statusCode: 409,
+        message: 'Email is already registered',
+        error: 'Conflict',
+      });
+    });
+
+    it.each([
+      ['a missing email', { password: 'long enough', name: 'N' }],
+      ['a missing password', { email: 'x@example.test', name: 'N' }],
+      ['a missing name', { email: 'x@example.test', password: 'long enough' }],
+      ['a password under 8 characters', { email: 'x@example.test', password: 'short', name: 'N' }],
+      ['a malformed email', { email: 'not-an-email', password: 'long enough', name: 'N' }],
+      ['an operator object as email', { email: { $ne: null }, password: 'long enough', name: 'N' }],
+      [
+        'an unknown field',
+        { email: 'x@example.test', password: 'long enough', name: 'N', role: 'admin' },
+      ],
+    ])('answers 400 for %s', async (_case, body) => {
+      const res = await t.http.post('/api/auth/register').send(body).expect(400);
+      expect(res.body.statusCode).toBe(400);
+    });
+  });
+
+  describe('POST /api/auth/login', () => {
+    it('answers 200 with the same shape as register, and no password or hash', async () => {
+      const u = await registerUser(t.http);
+      const res = await t.http
+        .post('/api/auth/login')
+        .send({ email: u.user.email.toUpperCase(), password: u.password })
+        .expect(200);
+      expect(res.body).toEqual({
+        user: u.user,
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: 900,
+      });
+      expectNoSecrets(res.body);
+    });
+
+    it('gives the identical 401 for an unknown email and for a wrong password', async () => {
+      const u = await registerUser(t.http);
+      const unknown = await t.http
+        .post('/api/auth/login')
+        .send({ email: 'nobody@example.test', password: u.password })
+        .expect(401);
+      const wrong = await t.http
+        .post('/api/auth/login')
+        .send({ email: u.user.email, password: 'wrong password' })
+        .expect(401);
+      expect(unknown.body).toEqual({
+        statusCode: 401,
+        message: 'Invalid credentials',
+        error: 'Unauthorized',
+      });
+      expect(wrong.body).toEqual(unknown.body);
+    });
+
+    it.each([
+      ['email', { email: { $ne: null }, password: 'whatever1' }],
+      ['password', { email: 'x@example.test', password: { $ne: null } }],
+      ['both', { email: { $gt: '' }, password: { $gt: '' } }],
+    ])('rejects operator injection in %s with 400, never 200 or 500', async (_case, body) => {
+      await registerUser(t.http);
+      const res = await t.http.post('/api/auth/login').send(body);
+      expect(res.status).toBe(400);
+    });
+
+    it('rejects unknown fields with 400', async () => {
+      const u = await registerUser(t.http);
+      await t.http
+        .post('/api/auth/login')
+        .send({ email: u.user.email, password: u.password, remember: true })
+        .expect(400);
+    });
+
+    it('answers 429 with Retry-After after 5 attempts per IP + email, successful or not', async () => {
+      const u = await registerUser(t.http);
+      for (let i = 0; i < 4; i++) {
+        await t.http
+          .post('/api/auth/login')
+          .send({ email: u.user.email, password: 'wrong password' })
+          .expect(401);
+      }
+      await t.http
+        .post('/api/auth/login')
+        .send({ email: u.user.email, password: u.password })
+        .expect(200);
+      const limited = await t.http
+        .post('/api/auth/login')
+        .send({ email: u.user.email, password: u.password })
+        .expect(429);
+      const retryAfter = Number(limited.headers['retry-after']);
+      expect(Number.isInteger(retryAfter)).toBe(true);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      // Another account from the same IP is counted separately.
+      const other = await registerUser(t.http);
+      await t.http
+        .post('/api/auth/login')
+        .send({ email: other.user.email, password: other.password })
+        .expect(200);
+    });
+  });
+
+  describe('POST /api/auth/refresh', () => {
+    it('rotates: returns a new pair and spends the presented token', async () => {
+      const u = await registerUser(t.http);
+      const res = await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: u.refreshToken })
+        .expect(200);
+      expect(res.body).toEqual({
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: 900,
+      });
+      expect(res.body.refreshToken).not.toBe(u.refreshToken);
+      await t.http.get('/api/auth/me').set(bearer(res.body.accessToken)).expect(200);
+      // The next rotation works with the new token.
+      await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: res.body.refreshToken })
+        .expect(200);
+    });
+
+    it('revokes the whole session when a spent token is presented again (reuse detection)', async () => {
+      const u = await registerUser(t.http);
+      const second = await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: u.refreshToken })
+        .expect(200);
+      const third = await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: second.body.refreshToken })
+        .expect(200);
+
+      const reuse = await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: u.refreshToken })
+        .expect(401);
+      expect(reuse.body).toEqual({
+        statusCode: 401,
+        message: 'Invalid refresh token',
+        error: 'Unauthorized',
+      });
+      // The newest token of the session, and its access tokens, stop working too.
+      await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: third.body.refreshToken })
+        .expect(401);
+      await t.http.get('/api/auth/me').set(bearer(third.body.accessToken)).expect(401);
+      expect(revoked).toContainEqual(
+        expect.objectContaining({ userId: u.user.id, reason: 'refresh-token-reuse' }),
+      );
+    });
+
+    it('does not touch the user’s other sessions when one session is revoked', async () => {
+      const u = await registerUser(t.http);
+      const other = await t.http
+        .post('/api/auth/login')
+        .send({ email: u.user.email, password: u.password });
+      const next = await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: u.refreshToken })
+        .expect(200);
+      await t.http.post('/api/auth/refresh').send({ refreshToken: u.refreshToken }).expect(401);
+      await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: next.body.refreshToken })
+        .expect(401);
+      await t.http.get('/api/auth/me').set(bearer(other.body.accessToken)).expect(200);
+      await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: other.body.refreshToken })
+        .expect(200);
+    });
+
+    it('answers 401 for an unknown token and 400 for a non-string one', async () => {
+      await t.http.post('/api/auth/refresh').send({ refreshToken: 'not-a-token' }).expect(401);
+      await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: { $ne: null } })
+        .expect(400);
+      await t.http.post('/api/auth/refresh').send({}).expect(400);
+    });
+
+    it('never accepts an access token as a refresh token', async () => {
+      const u = await registerUser(t.http);
+      await t.http.post('/api/auth/refresh').send({ refreshToken: u.accessToken }).expect(401);
+    });
+
+    it('refuses an expired refresh token', async () => {
+      const short = await createTestApp({ env: { JWT_REFRESH_TTL: '1s' } });
+      try {
+        const u = await registerUser(short.http);
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        await short.http
+          .post('/api/auth/refresh')
+          .send({ refreshToken: u.refreshToken })
+          .expect(401);
+      } finally {
+        await short.close();
+      }
+    });
+  });
+
+  describe('POST /api/auth/logout', () => {
+    it('answers 204 and revokes the session: refresh and access tokens stop working', async () => {
+      const u = await registerUser(t.http);
+      await t.http
+        .post('/api/auth/logout')
+        .set(bearer(u.accessToken))
+        .send({ refreshToken: u.refreshToken })
+        .expect(204);
+      await t.http.get('/api/auth/me').set(bearer(u.accessToken)).expect(401);
+      await t.http.post('/api/auth/refresh').send({ refreshToken: u.refreshToken }).expect(401);
+      expect(revoked).toContainEqual(
+        expect.objectContaining({ userId: u.user.id, reason: 'logout' }),
+      );
+    });
+
+    it('answers 401 without a Bearer token', async () => {
+      const u = await registerUser(t.http);
+      await t.http.post('/api/auth/logout').send({ refreshToken: u.refreshToken }).expect(401);
+    });
+
+    it('answers 401 and revokes nothing when the refresh token is of another session', async () => {
+      const u = await registerUser(t.http);
+      const other = await registerUser(t.http);
+      await t.http
+        .post('/api/auth/logout')
+        .set(bearer(u.accessToken))
+        .send({ refreshToken: other.refreshToken })
+        .expect(401);
+      await t.http.get('/api/auth/me').set(bearer(u.accessToken)).expect(200);
+      await t.http.get('/api/auth/me').set(bearer(other.accessToken)).expect(200);
+    });
+  });
+
+  describe('GET /api/auth/me', () => {
+    it('returns exactly {id, email, name}', async () => {
+      const u = await registerUser(t.http);
+      const res = await t.http.get('/api/auth/me').set(bearer(u.accessToken)).expect(200);
+      expect(res.body).toEqual(u.user);
+    });
+
+    it.each([
+      ['no Authorization header', {}],
+      ['a non-Bearer scheme', { Authorization: 'Basic dXNlcjpwYXNz' }],
+      ['a malformed token', { Authorization: 'Bearer not.a.jwt' }],
+    ])('answers 401 for %s', async (_case, headers) => {
+      const res = await t.http.get('/api/auth/me').set(headers).expect(401);
+      expect(res.body).toEqual({ statusCode: 401, message: 'Unauthorized', error: 'Unauthorized' });
+    });
+
+    it('refuses tokens that are expired, unsigned, mis-addressed or of the wrong type', async () => {
+      const u = await registerUser(t.http);
+      const { sub, sid } = new JwtService().decode<{ sub: string; sid: string }>(u.accessToken);
+      const jwt = new JwtService({ secret: TEST_JWT_SECRET });
+      const base = { sid, jti: 'x' };
+      const sign = (payload: object, options: object = {}): string =>
+        jwt.sign(payload, {
+          subject: sub,
+          issuer: 'collabcampus',
+          audience: 'collabcampus-clients',
+          header: { alg: 'HS256', typ: 'at+jwt' },
+          ...options,
+        });
+      const now = Math.floor(Date.now() / 1000);
+      const unsigned = `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${Buffer.from(
+        JSON.stringify({
+          ...base,
+          sub,
+          iss: 'collabcampus',
+          aud: 'collabcampus-clients',
+          exp: now + 60,
+        }),
+      ).toString('base64url')}.`;
+      const bad = [
+        sign({ ...base, exp: now - 10 }),
+        sign({ ...base }), // no exp
+        sign({ ...base, exp: now + 60 }, { issuer: 'someone-else' }),
+        sign({ ...base, exp: now + 60 }, { audience: 'other-clients' }),
+        sign({ ...base, exp: now + 60, nbf: now + 3600 }),
+        sign({ ...base, exp: now + 60 }, { header: { alg: 'HS256', typ: 'JWT' } }),
+        new JwtService({ secret: 'another-secret'.padEnd(64, 'x') }).sign(
+          { ...base, exp: now + 60 },
+          {
+            subject: sub,
+            issuer: 'collabcampus',
+            audience: 'collabcampus-clients',
+            header: { alg: 'HS256', typ: 'at+jwt' },
+          },
+        ),
+        unsigned,
+      ];
+      for (const token of bad) {
+        await t.http.get('/api/auth/me').set(bearer(token)).expect(401);
+      }
+      // The same construction with valid claims is accepted, so the refusals above are meaningful.
+      await t.http
+        .get('/api/auth/me')
+        .set(bearer(sign({ ...base, exp: now + 60 })))
+        .expect(200);
+    });
+  });
+});

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type TestAgent from 'supertest/lib/agent';
+
+export interface RegisteredUser {
+  user: { id: string; email: string; name: string };
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  password: string;
+}
+
+export interface NewUserInput {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export const newUserInput = (overrides: Partial<NewUserInput> = {}): NewUserInput => ({
+  email: `user-${randomBytes(5).toString('hex')}@example.test`,
+  password: 'correct horse battery',
+  name: 'Test User',
+  ...overrides,
+});
+
+export async function registerUser(
+  http: TestAgent,
+  overrides: Partial<NewUserInput> = {},
+): Promise<RegisteredUser> {
+  const input = newUserInput(overrides);
+  const res = await http.post('/api/auth/register').send(input).expect(201);
+  return { ...(res.body as Omit<RegisteredUser, 'password'>), password: input.password };
+}
+
+export const bearer = (token: string): { Authorization: string } => ({
+  Authorization: `Bearer ${token}`,
+});
+
+export async function createProject(
+  http: TestAgent,
+  owner: RegisteredUser,
+  name = 'Board',
+): Promise<{
+  id: string;
+  name: string;
+  owner: string;
+  members: { userId: string; role: string }[];
+}> {
+  const res = await http
+    .post('/api/projects')
+    .set(bearer(owner.accessToken))
+    .send({ name })
+    .expect(201);
+  return res.body;
+}
+
+export async function addMember(
+  http: TestAgent,
+  owner: RegisteredUser,
+  projectId: string,
+  member: RegisteredUser,
+  role?: 'owner' | 'member',
+): Promise<void> {
+  await http
+    .post(`/api/projects/${projectId}/members`)
+    .set(bearer(owner.accessToken))
+    .send({ email: member.user.email, ...(role ? { role } : {}) })
+    .expect(201);
+}

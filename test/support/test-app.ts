@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import type { Type } from '@nestjs/common';
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import type { Connection } from 'mongoose';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { databaseUri } from '../../src/database/embedded/embedded-database';
+
+export const TEST_JWT_SECRET = 'test-access-secret-'.padEnd(64, 'a');
+export const TEST_REFRESH_SECRET = 'test-refresh-secret-'.padEnd(64, 'r');
+export const TEST_ORIGIN = 'http://app.collabcampus.test';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  http: TestAgent;
+  /** Base URL of the listening server, e.g. http://127.0.0.1:41234 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Extra controllers mounted beside the app's own (for probing global behaviour). */
+  controllers?: Type[];
+  /** Keep the database on close (when a test reopens it). */
+  keepDatabase?: boolean;
+}
+
+/**
+ * The real application on an ephemeral port, configured through the same `loadConfig` and
+ * `configureApp` as production, against a fresh database on the run's embedded server.
+ */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const server = process.env.TEST_DATABASE_SERVER_URI;
+  if (!server) throw new Error('TEST_DATABASE_SERVER_URI is not set: run e2e tests through jest');
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    MONGODB_URI: databaseUri(server, `cc_${randomBytes(6).toString('hex')}`),
+    JWT_SECRET: TEST_JWT_SECRET,
+    REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
+    CLIENT_ORIGIN: TEST_ORIGIN,
+    ...options.env,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule],
+    controllers: options.controllers ?? [],
+  })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    logger: ['error', 'warn'],
+  });
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    config,
+    http: request(app.getHttpServer()),
+    url,
+    close: async () => {
+      if (!options.keepDatabase) await app.get<Connection>(getConnectionToken()).dropDatabase();
+      await app.close();
+    },
+  };
+}
