@@ -165,7 +165,11 @@ function parseOrigins(value: string, production: boolean): AppConfig['cors'] {
 function isExactOrigin(value: string): boolean {
   try {
     const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    // URL accepts "*" in a hostname; an allowlist entry must name one host exactly.
+    const plainHost = /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/i.test(url.hostname);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') && plainHost && url.origin === value
+    );
   } catch {
     return false;
   }

@@ -24,6 +24,10 @@ export class Project {
 
   @Prop({ type: [SchemaFactory.createForClass(ProjectMember)], default: [] })
   members!: ProjectMember[];
+
+  /** Bumped on every membership change; writes compare-and-set on it (see ProjectsRepository). */
+  @Prop({ required: true, default: 0 })
+  revision!: number;
 }
 
 export const ProjectSchema = SchemaFactory.createForClass(Project);

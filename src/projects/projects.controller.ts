@@ -69,6 +69,6 @@ export class ProjectsController {
     @CurrentMembership() { project }: ProjectMembership,
     @Param('userId', ParseObjectIdPipe) userId: string,
   ): Promise<void> {
-    return this.projects.removeMember(project, userId);
+    return this.projects.removeMember(project.id, userId);
   }
 }

@@ -1,13 +1,20 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { type Model, type Types } from 'mongoose';
+import type { Model, Types } from 'mongoose';
 import { Project, type ProjectRole } from './project.schema';
+
+export interface ProjectMemberRecord {
+  userId: string;
+  role: ProjectRole;
+}
 
 export interface ProjectRecord {
   id: string;
   name: string;
   owner: string;
-  members: { userId: string; role: ProjectRole }[];
+  members: ProjectMemberRecord[];
+  /** Membership revision, for compare-and-set updates. */
+  revision: number;
 }
 
 type ProjectDoc = Project & { _id: Types.ObjectId };
@@ -47,30 +54,26 @@ export class ProjectsRepository implements OnModuleInit {
     return docs.map(toProjectRecord);
   }
 
-  /** Adds the member atomically; null when they already are one. */
-  async addMember(
-    projectId: string,
-    userId: string,
-    role: ProjectRole,
-  ): Promise<ProjectRecord | null> {
-    const doc = await this.projects
-      .findOneAndUpdate(
-        // A query operator of our own, so it is marked trusted for sanitizeFilter.
-        { _id: projectId, 'members.userId': mongoose.trusted({ $ne: userId }) },
-        { $push: { members: { userId, role } } },
-        { new: true },
-      )
-      .lean<ProjectDoc>()
-      .exec();
+  async findById(projectId: string): Promise<ProjectRecord | null> {
+    const doc = await this.projects.findById(projectId).lean<ProjectDoc>().exec();
     return doc && toProjectRecord(doc);
   }
 
-  /** Removes the member atomically; null when they were not one. */
-  async removeMember(projectId: string, userId: string): Promise<ProjectRecord | null> {
+  /**
+   * Replaces the member list only if nobody changed it since `expectedRevision` was read;
+   * null when another write won. Membership edits are compare-and-set rather than
+   * $push/$pull with array conditions, because FerretDB v1 evaluates $ne/$nin/$elemMatch on
+   * arrays of documents and $pull with a document condition differently from MongoDB.
+   */
+  async replaceMembers(
+    projectId: string,
+    expectedRevision: number,
+    members: ProjectMemberRecord[],
+  ): Promise<ProjectRecord | null> {
     const doc = await this.projects
       .findOneAndUpdate(
-        { _id: projectId, 'members.userId': userId },
-        { $pull: { members: { userId } } },
+        { _id: projectId, revision: expectedRevision },
+        { $set: { members }, $inc: { revision: 1 } },
         { new: true },
       )
       .lean<ProjectDoc>()
@@ -84,4 +87,5 @@ const toProjectRecord = (doc: ProjectDoc): ProjectRecord => ({
   name: doc.name,
   owner: doc.owner.toHexString(),
   members: doc.members.map((m) => ({ userId: m.userId.toHexString(), role: m.role })),
+  revision: doc.revision,
 });

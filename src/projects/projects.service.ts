@@ -3,7 +3,14 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { UsersRepository } from '../users/users.repository';
 import { MemberRemovedEvent } from './member-removed.event';
 import type { ProjectRole } from './project.schema';
-import { type ProjectRecord, ProjectsRepository } from './projects.repository';
+import {
+  type ProjectMemberRecord,
+  type ProjectRecord,
+  ProjectsRepository,
+} from './projects.repository';
+
+/** Attempts at a membership change before giving up to concurrent writers. */
+const MEMBERSHIP_WRITE_ATTEMPTS = 5;
 
 @Injectable()
 export class ProjectsService {
@@ -24,21 +31,40 @@ export class ProjectsService {
   async addMember(projectId: string, email: string, role: ProjectRole): Promise<ProjectRecord> {
     const user = await this.users.findByEmail(email.trim().toLowerCase());
     if (!user) throw new NotFoundException('User not found');
-    const project = await this.projects.addMember(projectId, user.id, role);
-    if (!project) throw new ConflictException('User is already a member of this project');
-    return project;
+    return this.changeMembers(projectId, (members) => {
+      if (members.some((m) => m.userId === user.id)) {
+        throw new ConflictException('User is already a member of this project');
+      }
+      return [...members, { userId: user.id, role }];
+    });
   }
 
-  async removeMember(project: ProjectRecord, userId: string): Promise<void> {
-    if (userId === project.owner) {
-      throw new ConflictException('The project creator cannot be removed');
+  async removeMember(projectId: string, userId: string): Promise<void> {
+    await this.changeMembers(projectId, (members, project) => {
+      if (userId === project.owner)
+        throw new ConflictException('The project creator cannot be removed');
+      if (!members.some((m) => m.userId === userId))
+        throw new NotFoundException('Member not found');
+      return members.filter((m) => m.userId !== userId);
+    });
+    await this.events.emitAsync(MemberRemovedEvent.NAME, new MemberRemovedEvent(projectId, userId));
+  }
+
+  /** Read, change, compare-and-set; a concurrent change makes it re-read and re-decide. */
+  private async changeMembers(
+    projectId: string,
+    change: (members: ProjectMemberRecord[], project: ProjectRecord) => ProjectMemberRecord[],
+  ): Promise<ProjectRecord> {
+    for (let attempt = 0; attempt < MEMBERSHIP_WRITE_ATTEMPTS; attempt++) {
+      const project = await this.projects.findById(projectId);
+      if (!project) throw new NotFoundException('Project not found');
+      const updated = await this.projects.replaceMembers(
+        projectId,
+        project.revision,
+        change(project.members, project),
+      );
+      if (updated) return updated;
     }
-    if (!(await this.projects.removeMember(project.id, userId))) {
-      throw new NotFoundException('Member not found');
-    }
-    await this.events.emitAsync(
-      MemberRemovedEvent.NAME,
-      new MemberRemovedEvent(project.id, userId),
-    );
+    throw new ConflictException('The project was changed concurrently; try again');
   }
 }

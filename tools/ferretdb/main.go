@@ -3,6 +3,7 @@
 //
 // It uses FerretDB's embeddable package rather than its own main: the upstream main
 // refuses to start unless built from a git checkout (it panics on a missing version.txt).
+// Clients connect through a relay that makes conditional writes atomic (see relay.go).
 // On start it prints one line, "ready <mongodb uri>", to stdout. It stops on SIGINT/SIGTERM
 // and, with -exit-on-stdin-eof, when its parent closes stdin (so it never outlives a
 // parent that was killed).
@@ -14,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -63,8 +66,9 @@ func run(listenAddr, dataDir, logLevel string, exitOnStdinEOF bool) error {
 		}()
 	}
 
+	// FerretDB itself listens on a private loopback port; clients reach it through the relay.
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: listenAddr},
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
@@ -79,9 +83,23 @@ func run(listenAddr, dataDir, logLevel string, exitOnStdinEOF bool) error {
 		_ = f.Run(ctx)
 	}()
 
-	// MongoDBURI blocks until the listener is bound, so the printed port is the real one.
-	fmt.Printf("ready %s\n", f.MongoDBURI())
+	// MongoDBURI blocks until FerretDB's listener is bound.
+	upstream, err := url.Parse(f.MongoDBURI())
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", listenAddr)
+	if err != nil {
+		stop()
+		<-done
+		return err
+	}
+	r := &relay{upstream: upstream.Host, logger: logger}
+	go r.serve(l)
+
+	fmt.Printf("ready mongodb://%s/\n", l.Addr())
 
 	<-done
+	_ = l.Close()
 	return nil
 }

@@ -29,15 +29,17 @@ export function projectRoot(from = __dirname): string {
  * named after a hash of the launcher's sources (go.mod, go.sum, main.go), so a version bump
  * rebuilds and an unchanged checkout never does.
  */
-export async function ensureFerretDbBinary(log: (line: string) => void): Promise<string> {
-  const root = projectRoot();
+export async function ensureFerretDbBinary(
+  log: (line: string) => void,
+  { root = projectRoot(), env = process.env }: { root?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const sourceDir = join(root, 'tools', 'ferretdb');
   const hash = createHash('sha256');
   for (const file of SOURCE_FILES) hash.update(readFileSync(join(sourceDir, file)));
   const binary = join(root, '.cache', 'ferretdb', hash.digest('hex').slice(0, 16), 'ferretdb');
   if (existsSync(binary)) return binary;
 
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {
+  if (spawnSync('go', ['version'], { stdio: 'ignore', env }).status !== 0) {
     throw new EmbeddedDatabaseUnavailableError(
       'No database available: set MONGODB_URI to a MongoDB server, or install Go 1.24 or newer so the embedded FerretDB database can be built.',
     );
@@ -48,15 +50,15 @@ export async function ensureFerretDbBinary(log: (line: string) => void): Promise
   );
   // Build beside the target and rename: a concurrent start never sees a half-written binary.
   const partial = `${binary}.${process.pid}.partial`;
-  await run('go', ['build', '-mod=readonly', '-trimpath', '-o', partial, '.'], sourceDir);
+  await run('go', ['build', '-mod=readonly', '-trimpath', '-o', partial, '.'], sourceDir, env);
   renameSync(partial, binary);
   log(`Embedded FerretDB built: ${binary}`);
   return binary;
 }
 
-function run(command: string, args: string[], cwd: string): Promise<void> {
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
