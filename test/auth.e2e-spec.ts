@@ -151,6 +151,52 @@ describe('Auth (REST)', () => {
     });
   });
 
+  describe('client IP for the login limit', () => {
+    const exhaust = async (
+      http: TestApp['http'],
+      email: string,
+      forwardedFor: string,
+    ): Promise<void> => {
+      for (let i = 0; i < 5; i++) {
+        await http
+          .post('/api/auth/login')
+          .set('X-Forwarded-For', forwardedFor)
+          .send({ email, password: 'wrong password' })
+          .expect(401);
+      }
+    };
+
+    it('ignores X-Forwarded-For unless TRUST_PROXY is on, so spoofing does not reset the limit', async () => {
+      const u = await registerUser(t.http);
+      await exhaust(t.http, u.user.email, '198.51.100.1');
+      await t.http
+        .post('/api/auth/login')
+        .set('X-Forwarded-For', '198.51.100.2')
+        .send({ email: u.user.email, password: u.password })
+        .expect(429);
+    });
+
+    it('takes the client IP from X-Forwarded-For when TRUST_PROXY is on', async () => {
+      const proxied = await createTestApp({ env: { TRUST_PROXY: 'true' } });
+      try {
+        const u = await registerUser(proxied.http);
+        await exhaust(proxied.http, u.user.email, '198.51.100.1');
+        await proxied.http
+          .post('/api/auth/login')
+          .set('X-Forwarded-For', '198.51.100.1')
+          .send({ email: u.user.email, password: u.password })
+          .expect(429);
+        await proxied.http
+          .post('/api/auth/login')
+          .set('X-Forwarded-For', '198.51.100.2')
+          .send({ email: u.user.email, password: u.password })
+          .expect(200);
+      } finally {
+        await proxied.close();
+      }
+    });
+  });
+
   describe('POST /api/auth/refresh', () => {
     it('rotates: returns a new pair and spends the presented token', async () => {
       const u = await registerUser(t.http);
@@ -201,6 +247,20 @@ describe('Auth (REST)', () => {
       expect(revoked).toContainEqual(
         expect.objectContaining({ userId: u.user.id, reason: 'refresh-token-reuse' }),
       );
+    });
+
+    it('lets one of two simultaneous presentations of a token win, and treats the other as reuse', async () => {
+      const u = await registerUser(t.http);
+      const [a, b] = await Promise.all([
+        t.http.post('/api/auth/refresh').send({ refreshToken: u.refreshToken }),
+        t.http.post('/api/auth/refresh').send({ refreshToken: u.refreshToken }),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([200, 401]);
+      const winner = a.status === 200 ? a : b;
+      await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: winner.body.refreshToken })
+        .expect(401);
     });
 
     it('does not touch the user’s other sessions when one session is revoked', async () => {
