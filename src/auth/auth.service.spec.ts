@@ -112,7 +112,7 @@ describe(AuthService.name, () => {
       users as unknown as UsersRepository,
       sessions as unknown as SessionsRepository,
       new TokenService(new JwtService(), config),
-      hasher as unknown as PasswordHasher,
+      hasher,
       events,
       config,
     );
@@ -168,7 +168,7 @@ describe(AuthService.name, () => {
       await expect(auth.refresh(second.refreshToken)).rejects.toThrow('Invalid refresh token');
       await expect(auth.refresh(first.refreshToken)).rejects.toThrow('Invalid refresh token');
       expect(revoked).toEqual([
-        new SessionRevokedEvent(expect.any(String) as string, first.user.id, 'refresh-token-reuse'),
+        new SessionRevokedEvent(expect.any(String), first.user.id, 'refresh-token-reuse'),
       ]);
       expect(await auth.authenticate(second.accessToken)).toBeNull();
     });
