@@ -9,7 +9,7 @@ import { EmbeddedDatabaseUnavailableError } from './database/embedded/ferretdb-b
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule);
   configureApp(app);
   app.enableShutdownHooks();
   const config = app.get(AppConfig);
