@@ -56,11 +56,11 @@ class FakeSessions implements Pick<
   findSession(id: string): Promise<SessionRecord | null> {
     return Promise.resolve(this.sessions.get(id) ?? null);
   }
-  revokeSession(id: string): Promise<boolean> {
+  revokeSession(id: string): Promise<string | null> {
     const s = this.sessions.get(id);
-    if (!s || s.revoked) return Promise.resolve(false);
+    if (!s || s.revoked) return Promise.resolve(null);
     s.revoked = true;
-    return Promise.resolve(true);
+    return Promise.resolve(s.userId);
   }
   addRefreshToken(data: { tokenHash: string; sessionId: string; expiresAt: Date }): Promise<void> {
     this.tokens.set(data.tokenHash, {

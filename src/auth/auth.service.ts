@@ -113,11 +113,12 @@ export class AuthService {
   }
 
   private async revokeSession(sessionId: string, reason: SessionRevocationReason): Promise<void> {
-    const session = await this.sessions.findSession(sessionId);
-    if (session && (await this.sessions.revokeSession(sessionId, reason))) {
+    // Only the call that actually revoked it publishes, so listeners hear of it once.
+    const userId = await this.sessions.revokeSession(sessionId, reason);
+    if (userId) {
       await this.events.emitAsync(
         SessionRevokedEvent.NAME,
-        new SessionRevokedEvent(sessionId, session.userId, reason),
+        new SessionRevokedEvent(sessionId, userId, reason),
       );
     }
   }

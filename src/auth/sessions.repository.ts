@@ -40,8 +40,8 @@ export class SessionsRepository implements OnModuleInit {
     return doc && { id, userId: doc.userId.toHexString(), revoked: doc.revokedAt !== null };
   }
 
-  /** Returns true when this call revoked it (false: unknown or already revoked). */
-  async revokeSession(id: string, reason: string): Promise<boolean> {
+  /** Revokes an active session; returns its user id, or null when unknown or already revoked. */
+  async revokeSession(id: string, reason: string): Promise<string | null> {
     const doc = await this.sessions
       .findOneAndUpdate(
         { _id: id, revokedAt: null },
@@ -49,7 +49,7 @@ export class SessionsRepository implements OnModuleInit {
       )
       .lean<SessionDoc>()
       .exec();
-    return doc !== null;
+    return doc && doc.userId.toHexString();
   }
 
   async addRefreshToken(data: {

@@ -1,8 +1,5 @@
-import { Transform } from 'class-transformer';
 import { IsEmail, IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
-
-const trim = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
+import { Trim } from '../../common/validation/trim';
 
 /** Long enough for any passphrase, short enough that hashing stays cheap to refuse. */
 const MAX_PASSWORD_LENGTH = 256;
@@ -12,7 +9,7 @@ export class RegisterDto {
 
   @IsString() @MinLength(8) @MaxLength(MAX_PASSWORD_LENGTH) password!: string;
 
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(100) name!: string;
+  @Trim() @IsString() @IsNotEmpty() @MaxLength(100) name!: string;
 }
 
 export class LoginDto {

@@ -1,13 +1,10 @@
-import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Trim } from '../../common/validation/trim';
 import { PROJECT_ROLES, type ProjectRole } from '../project.schema';
 import type { ProjectRecord } from '../projects.repository';
 
-const trim = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
-
 export class CreateProjectDto {
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(200) name!: string;
+  @Trim() @IsString() @IsNotEmpty() @MaxLength(200) name!: string;
 }
 
 export class AddMemberDto {

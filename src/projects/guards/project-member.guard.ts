@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   type CanActivate,
   createParamDecorator,
   type ExecutionContext,
@@ -10,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AuthenticatedRequest } from '../../auth/decorators/current-user.decorator';
-import { isObjectIdString } from '../../common/validation/object-id';
+import { ParseObjectIdPipe } from '../../common/validation/object-id';
 import { type ProjectMembership, ProjectAccessService } from '../project-access.service';
 import type { ProjectRole } from '../project.schema';
 
@@ -36,12 +35,9 @@ export class ProjectMemberGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<ProjectRequest>();
-    const projectId = request.params.id;
     // Guards run before pipes, so the id is checked here: a malformed one is a 400.
-    if (!isObjectIdString(projectId)) {
-      throw new BadRequestException('Invalid id: expected an ObjectId (24 hex digits)');
-    }
-    const membership = await this.access.findMembership(projectId.toLowerCase(), request.user.id);
+    const projectId = new ParseObjectIdPipe().transform(request.params.id);
+    const membership = await this.access.findMembership(projectId, request.user.id);
     if (!membership) throw new NotFoundException('Project not found');
 
     const required = this.reflector.getAllAndOverride<ProjectRole | undefined>(PROJECT_ROLE_KEY, [

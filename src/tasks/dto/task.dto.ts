@@ -1,13 +1,10 @@
-import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Trim } from '../../common/validation/trim';
 import { TASK_STATUSES, type TaskStatus } from '../task.schema';
 import type { TaskRecord } from '../tasks.repository';
 
-const trim = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
-
 export class CreateTaskDto {
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(500) title!: string;
+  @Trim() @IsString() @IsNotEmpty() @MaxLength(500) title!: string;
 
   @IsOptional() @IsIn(TASK_STATUSES) status?: TaskStatus;
 }
