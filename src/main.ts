@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { AppConfig, ConfigError } from './config/app-config';
-import { EmbeddedDatabaseUnavailableError } from './database/embedded/ferretdb-binary';
+import { OperatorError } from './common/errors/operator-error';
+import { AppConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -19,9 +19,9 @@ async function bootstrap(): Promise<void> {
   logger.log(`CollabCampus listening on ${await app.getUrl()} (${config.nodeEnv})`);
 }
 
+// Failures inside Nest's bootstrap are logged by Nest, which then exits; this catches the rest
+// (e.g. the port already in use). An OperatorError prints as its one-line message.
 bootstrap().catch((err: unknown) => {
-  // Known boot failures are one clear sentence; anything else keeps its stack for the operator.
-  const known = err instanceof ConfigError || err instanceof EmbeddedDatabaseUnavailableError;
-  console.error(known ? `Cannot start: ${err.message}` : err);
+  console.error(err instanceof OperatorError ? `Cannot start: ${err.message}` : err);
   process.exit(1);
 });

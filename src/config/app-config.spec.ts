@@ -86,6 +86,14 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ [key]: value })).toThrow(key);
   });
 
+  it.each([
+    ['PORT', 'abc', 'PORT must be a whole number'],
+    ['PORT', '70000', 'PORT must be at most 65535'],
+    ['WS_MAX_CONNECTIONS_PER_IP', '0', 'WS_MAX_CONNECTIONS_PER_IP must be at least 1'],
+  ])('explains %s=%s plainly', (key, value, message) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(message);
+  });
+
   it('refuses a duration under one second', () => {
     expect(() => loadConfig({ JWT_ACCESS_TTL: '500ms' })).toThrow(
       'JWT_ACCESS_TTL must be at least one second',

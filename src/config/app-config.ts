@@ -3,14 +3,13 @@ import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import ms, { type StringValue } from 'ms';
+import { OperatorError } from '../common/errors/operator-error';
 import { Environment, type NodeEnv } from './environment';
 
 export const MIN_PRODUCTION_SECRET_LENGTH = 64;
 
 /** Thrown when the environment is unusable; the message names the offending key. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export class ConfigError extends OperatorError {}
 
 /**
  * The typed, validated configuration. Built once at boot by `loadConfig`; nothing else in the

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -19,6 +20,16 @@ const DURATION = /^(\d+|\d+(\.\d+)?\s*(ms|s|m|h|d|w|y))$/i;
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** An optional whole-number setting. The integer check runs first, so "abc" is called what it is. */
+const IntSetting = (min: number, max = Number.MAX_SAFE_INTEGER): PropertyDecorator =>
+  applyDecorators(
+    IsOptional(),
+    Transform(toInt),
+    IsInt({ message: '$property must be a whole number' }),
+    Min(min, { message: `$property must be at least ${min}` }),
+    Max(max, { message: `$property must be at most ${max}` }),
+  );
 const toBool = ({ value }: { value: unknown }): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
 
@@ -28,7 +39,7 @@ const toBool = ({ value }: { value: unknown }): unknown =>
  * "yes" fail validation instead of being coerced.
  */
 export class Environment {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
+  @IntSetting(0, 65535) PORT: number = 3000;
   @IsOptional() @IsIn(NODE_ENVS) NODE_ENV: NodeEnv = 'development';
   @IsOptional()
   @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// URI' })
@@ -52,16 +63,15 @@ export class Environment {
   REDIS_URL?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY: boolean = false;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_PING_INTERVAL_MS: number = 25000;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_PING_TIMEOUT_MS: number = 20000;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_PAYLOAD_BYTES: number = 100000;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_CONN_RATE_LIMIT: number = 5;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_CONN_RATE_WINDOW_MS: number = 60000;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS_PER_USER: number = 5;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_MAX_CONNECTIONS_PER_IP: number = 50;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_EVENT_RATE_LIMIT: number = 10;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_EVENT_RATE_WINDOW_MS: number = 10000;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT: number =
-    5;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) LOCK_TTL_MS: number = 30000;
+  @IntSetting(1) WS_PING_INTERVAL_MS: number = 25000;
+  @IntSetting(1) WS_PING_TIMEOUT_MS: number = 20000;
+  @IntSetting(1) WS_MAX_PAYLOAD_BYTES: number = 100000;
+  @IntSetting(1) WS_CONN_RATE_LIMIT: number = 5;
+  @IntSetting(1) WS_CONN_RATE_WINDOW_MS: number = 60000;
+  @IntSetting(1) WS_MAX_CONNECTIONS_PER_USER: number = 5;
+  @IntSetting(1) WS_MAX_CONNECTIONS_PER_IP: number = 50;
+  @IntSetting(1) WS_EVENT_RATE_LIMIT: number = 10;
+  @IntSetting(1) WS_EVENT_RATE_WINDOW_MS: number = 10000;
+  @IntSetting(1) WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT: number = 5;
+  @IntSetting(1) LOCK_TTL_MS: number = 30000;
 }

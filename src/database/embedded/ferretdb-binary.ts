@@ -2,10 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { OperatorError } from '../../common/errors/operator-error';
 
-export class EmbeddedDatabaseUnavailableError extends Error {
-  override readonly name = 'EmbeddedDatabaseUnavailableError';
-}
+export class EmbeddedDatabaseUnavailableError extends OperatorError {}
 
 const SOURCE_FILES = ['go.mod', 'go.sum', 'main.go'];
 
@@ -16,7 +15,7 @@ export function projectRoot(from = __dirname): string {
     const parent = dirname(dir);
     if (parent === dir) {
       throw new EmbeddedDatabaseUnavailableError(
-        'Cannot find tools/ferretdb: run from a checkout of the project, or set MONGODB_URI.',
+        'MONGODB_URI is not set and the embedded database is only available in a checkout of the project: set MONGODB_URI to your MongoDB server.',
       );
     }
     dir = parent;
