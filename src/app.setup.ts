@@ -1,8 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { rejectPrototypeKeys } from './common/http/json-body';
 import { AppConfig } from './config/app-config';
 
 /**
- * What cannot be a provider: the route prefix, proxy trust and CORS. Shared by main.ts and the
+ * What cannot be a provider: the route prefix, proxy trust, body parsing and CORS. Shared by main.ts and the
  * e2e tests so both run the same application.
  */
 export function configureApp(app: NestExpressApplication): void {
@@ -11,6 +12,7 @@ export function configureApp(app: NestExpressApplication): void {
   // Only behind a proxy we control may X-Forwarded-For name the client (per-IP limits depend on it).
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  app.useBodyParser('json', { reviver: rejectPrototypeKeys });
   app.enableCors({
     origin: config.cors.anyOrigin ? true : [...config.cors.origins],
     credentials: true,

@@ -48,6 +48,45 @@ describe('Error responses (REST)', () => {
     expect(res.text).not.toMatch(/at .*\.js|node_modules/);
   });
 
+  it.each([
+    [
+      '__proto__',
+      '{"__proto__":{"polluted":true},"email":"p@example.test","password":"password1","name":"P"}',
+    ],
+    [
+      'constructor',
+      '{"constructor":{"prototype":{"polluted":true}},"email":"p@example.test","password":"password1","name":"P"}',
+    ],
+    [
+      'a nested __proto__',
+      '{"email":"p@example.test","password":"password1","name":{"__proto__":{"polluted":true}}}',
+    ],
+  ])('refuses a body with %s (400), creates nothing and pollutes nothing', async (key, body) => {
+    const res = await t.http
+      .post('/api/auth/register')
+      .set('Content-Type', 'application/json')
+      .send(body)
+      .expect(400);
+    expect(res.body.message).toMatch(/must not contain the key/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    await t.http
+      .post('/api/auth/login')
+      .send({ email: 'p@example.test', password: 'password1' })
+      .expect(401);
+  });
+
+  it('answers a body over 100 kB with a 413 in the same shape', async () => {
+    const res = await t.http
+      .post('/api/auth/login')
+      .send({ email: `${'a'.repeat(200_000)}@example.test`, password: 'password1' })
+      .expect(413);
+    expect(res.body).toEqual({
+      statusCode: 413,
+      message: 'Payload too large',
+      error: 'Payload Too Large',
+    });
+  });
+
   it('answers an unknown route with a 404 in the same shape', async () => {
     const res = await t.http.get('/api/nothing-here').expect(404);
     expect(res.body).toMatchObject({ statusCode: 404 });

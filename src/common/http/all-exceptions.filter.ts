@@ -34,21 +34,26 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private toBody(exception: unknown): HttpErrorBody {
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
-      const payload = exception.getResponse();
+      const payload = exception.getResponse() as unknown;
       if (typeof payload === 'string') return { statusCode, message: payload };
-      const { message, error } = payload as { message?: unknown; error?: unknown };
+      const { message, error } = (payload ?? {}) as { message?: unknown; error?: unknown };
       return {
         statusCode,
         message: isMessage(message) ? message : exception.message,
         ...(typeof error === 'string' ? { error } : {}),
       };
     }
-    // Body-parser errors (malformed JSON, too large) carry an HTTP status but a parser message.
-    const status = (exception as { status?: unknown } | null)?.status;
+    // Body-parser errors (too large, a refused key) carry a 4xx status. A parse failure's
+    // message describes the client's own input, so it is safe to return.
+    const { status, type, message } = (exception ?? {}) as Record<string, unknown>;
     if (typeof status === 'number' && status >= 400 && status < 500) {
+      if (status === 413)
+        return { statusCode: 413, message: 'Payload too large', error: 'Payload Too Large' };
+      const parseFailure = type === 'entity.parse.failed' && typeof message === 'string';
       return {
         statusCode: status,
-        message: status === 413 ? 'Payload too large' : 'Malformed request body',
+        message: parseFailure ? message : 'Malformed request body',
+        error: 'Bad Request',
       };
     }
     const correlationId = randomUUID();
