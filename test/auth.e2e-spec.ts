@@ -1,6 +1,9 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
+import { RefreshTokenPurger } from '../src/auth/refresh-token-purger';
 import { SessionRevokedEvent } from '../src/auth/session-revoked.event';
+import { SessionsRepository } from '../src/auth/sessions.repository';
+import { TokenService } from '../src/auth/token.service';
 import { bearer, newUserInput, registerUser } from './support/factories';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app';
 
@@ -310,6 +313,32 @@ describe('Auth (REST)', () => {
       } finally {
         await short.close();
       }
+    });
+  });
+
+  describe('expired refresh tokens', () => {
+    it('are purged, spent or not, while unexpired ones (and so reuse detection) remain', async () => {
+      const sessions = t.app.get(SessionsRepository);
+      const tokens = t.app.get(TokenService);
+      const u = await registerUser(t.http);
+      const { sessionId } = (await sessions.findRefreshToken(
+        tokens.hashRefreshToken(u.refreshToken),
+      ))!;
+      const expired = tokens.newRefreshToken();
+      const expiredSpent = tokens.newRefreshToken();
+      const past = new Date(Date.now() - 1000);
+      await sessions.addRefreshToken({ tokenHash: expired.hash, sessionId, expiresAt: past });
+      await sessions.addRefreshToken({ tokenHash: expiredSpent.hash, sessionId, expiresAt: past });
+      await sessions.spendRefreshToken(expiredSpent.hash);
+
+      await t.app.get(RefreshTokenPurger).purge();
+
+      expect(await sessions.findRefreshToken(expired.hash)).toBeNull();
+      expect(await sessions.findRefreshToken(expiredSpent.hash)).toBeNull();
+      expect(
+        await sessions.findRefreshToken(tokens.hashRefreshToken(u.refreshToken)),
+      ).not.toBeNull();
+      await t.http.post('/api/auth/refresh').send({ refreshToken: u.refreshToken }).expect(200);
     });
   });
 

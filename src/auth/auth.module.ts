@@ -8,6 +8,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { PasswordHasher } from './password-hasher';
+import { RefreshTokenPurger } from './refresh-token-purger';
 import { RefreshToken, RefreshTokenSchema } from './schemas/refresh-token.schema';
 import { Session, SessionSchema } from './schemas/session.schema';
 import { SessionsRepository } from './sessions.repository';
@@ -34,6 +35,7 @@ const LOGIN_ATTEMPTS = { ttl: 60_000, limit: 5 };
     TokenService,
     PasswordHasher,
     SessionsRepository,
+    RefreshTokenPurger,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
   exports: [AuthService, TokenService],

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model, Types } from 'mongoose';
+import mongoose, { type Model, type Types } from 'mongoose';
 import { RefreshToken } from './schemas/refresh-token.schema';
 import { Session } from './schemas/session.schema';
 
@@ -70,6 +70,17 @@ export class SessionsRepository implements OnModuleInit {
       .lean<RefreshTokenDoc>()
       .exec();
     return doc && { sessionId: doc.sessionId.toHexString(), expiresAt: doc.expiresAt };
+  }
+
+  /**
+   * Deletes refresh tokens past their expiry, spent or not (a spent one is kept until then so
+   * that its reuse is still detected). Stands in for a TTL index, which FerretDB lacks.
+   */
+  async deleteExpiredRefreshTokens(now = new Date()): Promise<number> {
+    const { deletedCount } = await this.tokens
+      .deleteMany({ expiresAt: mongoose.trusted({ $lte: now }) })
+      .exec();
+    return deletedCount;
   }
 
   async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
