@@ -155,45 +155,25 @@ describe('Auth (REST)', () => {
   });
 
   describe('client IP for the login limit', () => {
-    const exhaust = async (
-      http: TestApp['http'],
-      email: string,
-      forwardedFor: string,
-    ): Promise<void> => {
-      for (let i = 0; i < 5; i++) {
-        await http
-          .post('/api/auth/login')
-          .set('X-Forwarded-For', forwardedFor)
-          .send({ email, password: 'wrong password' })
-          .expect(401);
-      }
+    const loginFrom = (http: TestApp['http'], ip: string, email: string, password: string) =>
+      http.post('/api/auth/login').set('X-Forwarded-For', ip).send({ email, password });
+    const exhaust = async (http: TestApp['http'], ip: string, email: string): Promise<void> => {
+      for (let i = 0; i < 5; i++) await loginFrom(http, ip, email, 'wrong password').expect(401);
     };
 
     it('ignores X-Forwarded-For unless TRUST_PROXY is on, so spoofing does not reset the limit', async () => {
       const u = await registerUser(t.http);
-      await exhaust(t.http, u.user.email, '198.51.100.1');
-      await t.http
-        .post('/api/auth/login')
-        .set('X-Forwarded-For', '198.51.100.2')
-        .send({ email: u.user.email, password: u.password })
-        .expect(429);
+      await exhaust(t.http, '198.51.100.1', u.user.email);
+      await loginFrom(t.http, '198.51.100.2', u.user.email, u.password).expect(429);
     });
 
     it('takes the client IP from X-Forwarded-For when TRUST_PROXY is on', async () => {
       const proxied = await createTestApp({ env: { TRUST_PROXY: 'true' } });
       try {
         const u = await registerUser(proxied.http);
-        await exhaust(proxied.http, u.user.email, '198.51.100.1');
-        await proxied.http
-          .post('/api/auth/login')
-          .set('X-Forwarded-For', '198.51.100.1')
-          .send({ email: u.user.email, password: u.password })
-          .expect(429);
-        await proxied.http
-          .post('/api/auth/login')
-          .set('X-Forwarded-For', '198.51.100.2')
-          .send({ email: u.user.email, password: u.password })
-          .expect(200);
+        await exhaust(proxied.http, '198.51.100.1', u.user.email);
+        await loginFrom(proxied.http, '198.51.100.1', u.user.email, u.password).expect(429);
+        await loginFrom(proxied.http, '198.51.100.2', u.user.email, u.password).expect(200);
       } finally {
         await proxied.close();
       }
