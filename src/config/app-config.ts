@@ -6,7 +6,7 @@ import ms, { type StringValue } from 'ms';
 import { OperatorError } from '../common/errors/operator-error';
 import { Environment, type NodeEnv } from './environment';
 
-export const MIN_PRODUCTION_SECRET_LENGTH = 64;
+const MIN_PRODUCTION_SECRET_LENGTH = 64;
 
 /** Thrown when the environment is unusable; the message names the offending key. */
 export class ConfigError extends OperatorError {}
