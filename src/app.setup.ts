@@ -1,9 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { rejectPrototypeKeys } from './common/http/json-body';
 import { AppConfig } from './config/app-config';
+import { SecureIoAdapter } from './realtime/secure-io.adapter';
 
 /**
- * What cannot be a provider: the route prefix, proxy trust, body parsing and CORS. Shared by main.ts and the
+ * What cannot be a provider: the route prefix, proxy trust, body parsing, CORS and the Socket.IO
+ * adapter. Shared by main.ts and the
  * e2e tests so both run the same application.
  */
 export function configureApp(app: NestExpressApplication): void {
@@ -17,4 +19,5 @@ export function configureApp(app: NestExpressApplication): void {
     origin: config.cors.anyOrigin ? true : [...config.cors.origins],
     credentials: true,
   });
+  app.useWebSocketAdapter(new SecureIoAdapter(app));
 }

@@ -63,8 +63,9 @@ export class Environment {
   REDIS_URL?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() TRUST_PROXY: boolean = false;
 
-  @IntSetting(1) WS_PING_INTERVAL_MS: number = 25000;
-  @IntSetting(1) WS_PING_TIMEOUT_MS: number = 20000;
+  // Engine.IO arms these as timers, which cannot exceed 2^31-1 ms.
+  @IntSetting(1, 2 ** 31 - 1) WS_PING_INTERVAL_MS: number = 25000;
+  @IntSetting(1, 2 ** 31 - 1) WS_PING_TIMEOUT_MS: number = 20000;
   @IntSetting(1) WS_MAX_PAYLOAD_BYTES: number = 100000;
   @IntSetting(1) WS_CONN_RATE_LIMIT: number = 5;
   @IntSetting(1) WS_CONN_RATE_WINDOW_MS: number = 60000;
@@ -73,5 +74,6 @@ export class Environment {
   @IntSetting(1) WS_EVENT_RATE_LIMIT: number = 10;
   @IntSetting(1) WS_EVENT_RATE_WINDOW_MS: number = 10000;
   @IntSetting(1) WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT: number = 5;
-  @IntSetting(1) LOCK_TTL_MS: number = 30000;
+  // An edit lock is renewed while someone edits; a day is far beyond any use and any timer.
+  @IntSetting(1, 86_400_000) LOCK_TTL_MS: number = 30000;
 }

@@ -8,6 +8,19 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
+import { AppError, type ErrorCode } from '../errors/app-error';
+
+/** Domain errors thrown by shared services, as HTTP statuses. */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
+  FORBIDDEN: HttpStatus.FORBIDDEN,
+  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  CONFLICT: HttpStatus.CONFLICT,
+  LOCKED: HttpStatus.LOCKED,
+  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+  INTERNAL: HttpStatus.INTERNAL_SERVER_ERROR,
+};
 
 export interface HttpErrorBody {
   statusCode: number;
@@ -32,6 +45,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): HttpErrorBody {
+    if (exception instanceof AppError && exception.code !== 'INTERNAL') {
+      return { statusCode: STATUS_BY_CODE[exception.code], message: exception.message };
+    }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
       const payload = exception.getResponse() as unknown;

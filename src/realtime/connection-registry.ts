@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+
+/** setTimeout fires at once for delays above this (about 24.8 days). */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+export interface HeldLock {
+  taskId: string;
+  projectId: string;
+}
+
+interface HeldLockEntry extends HeldLock {
+  timer: NodeJS.Timeout;
+}
+
+interface SocketEntry {
+  expiryTimer?: NodeJS.Timeout;
+  locks: Map<string, HeldLockEntry>;
+  /** The projects the socket was in, noted as it disconnects (its rooms are emptied before). */
+  projectIdsAtDisconnect: string[];
+}
+
+/**
+ * Per-instance state of the sockets connected to this instance: the token-expiry timer and the
+ * edit locks each socket holds, with their expiry timers. An entry exists exactly from a socket's
+ * connection to its disconnection; every method is a no-op for a socket that is not registered,
+ * so late async work (a refresh or a lock finishing after a disconnect) cannot re-create one.
+ */
+@Injectable()
+export class ConnectionRegistry {
+  private readonly sockets = new Map<string, SocketEntry>();
+
+  /** Number of registered sockets. */
+  get size(): number {
+    return this.sockets.size;
+  }
+
+  /** Number of live timers (token expiry and lock expiry) across all sockets. */
+  get timerCount(): number {
+    let count = 0;
+    for (const entry of this.sockets.values()) {
+      count += (entry.expiryTimer ? 1 : 0) + entry.locks.size;
+    }
+    return count;
+  }
+
+  has(socketId: string): boolean {
+    return this.sockets.has(socketId);
+  }
+
+  open(socketId: string): void {
+    this.sockets.set(socketId, { locks: new Map(), projectIdsAtDisconnect: [] });
+  }
+
+  /** Forgets the socket and stops its timers; returns what it held, for the caller to release. */
+  close(socketId: string): { locks: HeldLock[]; projectIds: string[] } {
+    const entry = this.sockets.get(socketId);
+    if (!entry) return { locks: [], projectIds: [] };
+    this.sockets.delete(socketId);
+    clearTimeout(entry.expiryTimer);
+    entry.locks.forEach(({ timer }) => clearTimeout(timer));
+    return {
+      locks: [...entry.locks.values()].map(({ taskId, projectId }) => ({ taskId, projectId })),
+      projectIds: entry.projectIdsAtDisconnect,
+    };
+  }
+
+  noteProjectsAtDisconnect(socketId: string, projectIds: string[]): void {
+    const entry = this.sockets.get(socketId);
+    if (entry) entry.projectIdsAtDisconnect = projectIds;
+  }
+
+  /** (Re)schedules `onExpire` at `expiresAt` (epoch ms), replacing the previous schedule. */
+  armExpiry(socketId: string, expiresAt: number, onExpire: () => void): void {
+    const entry = this.sockets.get(socketId);
+    if (!entry) return;
+    clearTimeout(entry.expiryTimer);
+    const delay = Math.max(0, expiresAt - Date.now());
+    entry.expiryTimer = setTimeout(
+      () => {
+        entry.expiryTimer = undefined;
+        // A far-off expiry is reached in steps; the timer only ever fires early by re-arming.
+        if (delay > MAX_TIMER_DELAY_MS) this.armExpiry(socketId, expiresAt, onExpire);
+        else onExpire();
+      },
+      Math.min(delay, MAX_TIMER_DELAY_MS),
+    );
+  }
+
+  /**
+   * Records a lock the socket took or renewed, with `onExpire` to run at its expiry. Returns false
+   * when the socket is gone, so the caller releases the lock it just took.
+   */
+  trackLock(socketId: string, lock: HeldLock, expiresAt: Date, onExpire: () => void): boolean {
+    const entry = this.sockets.get(socketId);
+    if (!entry) return false;
+    clearTimeout(entry.locks.get(lock.taskId)?.timer);
+    // LOCK_TTL_MS is capped at a day by the config, well within one timer.
+    const timer = setTimeout(
+      () => {
+        entry.locks.delete(lock.taskId);
+        onExpire();
+      },
+      Math.max(0, expiresAt.getTime() - Date.now()),
+    );
+    entry.locks.set(lock.taskId, { ...lock, timer });
+    return true;
+  }
+
+  untrackLock(socketId: string, taskId: string): void {
+    const held = this.sockets.get(socketId)?.locks.get(taskId);
+    if (!held) return;
+    clearTimeout(held.timer);
+    this.sockets.get(socketId)?.locks.delete(taskId);
+  }
+
+  /** The locks the socket holds in one project. */
+  locksIn(socketId: string, projectId: string): HeldLock[] {
+    const entry = this.sockets.get(socketId);
+    if (!entry) return [];
+    return [...entry.locks.values()]
+      .filter((lock) => lock.projectId === projectId)
+      .map(({ taskId }) => ({ taskId, projectId }));
+  }
+}

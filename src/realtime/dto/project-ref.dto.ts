@@ -1,0 +1,6 @@
+import { IsObjectIdString } from '../../common/validation/object-id';
+
+/** `project:join`, `project:leave`. */
+export class ProjectRefDto {
+  @IsObjectIdString() projectId!: string;
+}

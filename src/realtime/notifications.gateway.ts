@@ -1,0 +1,77 @@
+import { UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import { SessionRevokedEvent } from '../auth/session-revoked.event';
+import { createWsValidationPipe } from '../common/validation/ws-validation.pipe';
+import { type Ack, ok } from '../common/ws/ack';
+import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
+import { MemberRemovedEvent } from '../projects/member-removed.event';
+import { ConnectionRegistry } from './connection-registry';
+import { RefreshSocketTokenDto } from './dto/refresh-socket-token.dto';
+import {
+  type AppNamespace,
+  type AppSocket,
+  NOTIFICATIONS_NAMESPACE,
+  userRoom,
+} from './realtime.events';
+import { SocketAuthService } from './socket-auth.service';
+import { WsJwtGuard } from './ws-jwt.guard';
+
+/**
+ * `/notifications`: the per-user channel. It carries what concerns the user wherever they are in
+ * the app (membership lost, session revoked); the only request is `auth:refresh`, because this
+ * socket's token expires like any other.
+ */
+@WebSocketGateway({ namespace: NOTIFICATIONS_NAMESPACE })
+@UseGuards(WsJwtGuard)
+@UsePipes(createWsValidationPipe())
+@UseFilters(WsExceptionsFilter)
+export class NotificationsGateway
+  implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect
+{
+  @WebSocketServer() private readonly server!: AppNamespace;
+
+  constructor(
+    private readonly socketAuth: SocketAuthService,
+    private readonly registry: ConnectionRegistry,
+  ) {}
+
+  afterInit(namespace: AppNamespace): void {
+    namespace.use(this.socketAuth.handshakeMiddleware);
+  }
+
+  handleConnection(socket: AppSocket): void {
+    this.socketAuth.admit(socket);
+  }
+
+  handleDisconnect(socket: AppSocket): void {
+    this.registry.close(socket.id);
+  }
+
+  @SubscribeMessage('auth:refresh')
+  async refreshToken(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() { token }: RefreshSocketTokenDto,
+  ): Promise<Ack<{ expiresAt: string }>> {
+    return ok(await this.socketAuth.refresh(socket, token));
+  }
+
+  @OnEvent(SessionRevokedEvent.NAME)
+  revokeSession({ sessionId }: SessionRevokedEvent): void {
+    this.socketAuth.disconnectSession(this.server, sessionId);
+  }
+
+  @OnEvent(MemberRemovedEvent.NAME)
+  notifyRemoval({ projectId, userId }: MemberRemovedEvent): void {
+    this.server.to(userRoom(userId)).emit('project:removed', { projectId });
+  }
+}

@@ -1,0 +1,276 @@
+import { Logger, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
+import { SessionRevokedEvent } from '../auth/session-revoked.event';
+import { AppError } from '../common/errors/app-error';
+import { createWsValidationPipe } from '../common/validation/ws-validation.pipe';
+import { type Ack, ok } from '../common/ws/ack';
+import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
+import { CurrentMembership, ProjectMemberGuard } from '../projects/guards/project-member.guard';
+import { MemberRemovedEvent } from '../projects/member-removed.event';
+import type { ProjectMembership } from '../projects/project-access.service';
+import { type TaskResponseDto, toTaskResponse } from '../tasks/dto/task.dto';
+import { type TaskActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
+import { ConnectionRegistry, type HeldLock } from './connection-registry';
+import { MoveTaskDto } from './dto/move-task.dto';
+import { ProjectRefDto } from './dto/project-ref.dto';
+import { RefreshSocketTokenDto } from './dto/refresh-socket-token.dto';
+import { TaskRefDto } from './dto/task-ref.dto';
+import {
+  type AppNamespace,
+  type AppSocket,
+  type JoinedProject,
+  joinedProjectIds,
+  PROJECTS_NAMESPACE,
+  projectRoom,
+  type UnlockReason,
+  userRoom,
+} from './realtime.events';
+import { SocketAuthService } from './socket-auth.service';
+import { WsJwtGuard } from './ws-jwt.guard';
+
+/**
+ * `/projects`: board collaboration. A socket is authenticated by the handshake middleware, joins a
+ * project after a database membership check, and from then on acts only on projects whose room it
+ * is in. Rooms are the record of that membership, so revoking it is a room operation that works
+ * the same across instances.
+ *
+ * Global APP_GUARD/APP_PIPE/APP_FILTER providers do not reach gateways, hence the class decorators.
+ */
+@WebSocketGateway({ namespace: PROJECTS_NAMESPACE })
+@UseGuards(WsJwtGuard)
+@UsePipes(createWsValidationPipe())
+@UseFilters(WsExceptionsFilter)
+export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  @WebSocketServer() private readonly server!: AppNamespace;
+  private readonly logger = new Logger(ProjectsGateway.name);
+
+  constructor(
+    private readonly socketAuth: SocketAuthService,
+    private readonly registry: ConnectionRegistry,
+    private readonly tasks: TasksService,
+  ) {}
+
+  afterInit(namespace: AppNamespace): void {
+    namespace.use(this.socketAuth.handshakeMiddleware);
+  }
+
+  handleConnection(socket: AppSocket): void {
+    this.socketAuth.admit(socket);
+    // Socket.IO empties the rooms before "disconnect"; note the projects while they are known.
+    socket.once('disconnecting', () =>
+      this.registry.noteProjectsAtDisconnect(socket.id, joinedProjectIds(socket)),
+    );
+  }
+
+  /** Whatever the reason: release the socket's locks, update presence, forget the socket. */
+  async handleDisconnect(socket: AppSocket): Promise<void> {
+    const { locks, projectIds } = this.registry.close(socket.id);
+    try {
+      await this.releaseLocks(socket.id, locks, 'disconnect');
+      await Promise.all(projectIds.map((id) => this.announceIfGone(id, socket.data.user.id)));
+    } catch (err) {
+      this.logger.error('Disconnect cleanup failed', err instanceof Error ? err.stack : err);
+    }
+  }
+
+  @SubscribeMessage('project:join')
+  @UseGuards(ProjectMemberGuard)
+  async join(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() _dto: ProjectRefDto,
+    @CurrentMembership() { project }: ProjectMembership,
+  ): Promise<Ack<JoinedProject>> {
+    // Joining a socket that closed during the membership check would leave it in the room forever.
+    if (!socket.connected) throw new AppError('UNAUTHORIZED', 'Connection closed');
+    const room = projectRoom(project.id);
+    const rejoin = socket.rooms.has(room);
+    await socket.join(room);
+    const online = await this.onlineMembers(project.id);
+    if (!rejoin && online.get(socket.data.user.id) === 1) {
+      this.server
+        .to(room)
+        .emit('presence:update', { projectId: project.id, online: [...online.keys()] });
+    }
+    return ok({
+      projectId: project.id,
+      members: project.members.map(({ userId, role }) => ({ userId, role })),
+      online: [...online.keys()],
+    });
+  }
+
+  @SubscribeMessage('project:leave')
+  async leave(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() { projectId }: ProjectRefDto,
+  ): Promise<Ack<{ projectId: string }>> {
+    if (socket.rooms.has(projectRoom(projectId))) {
+      await socket.leave(projectRoom(projectId));
+      await this.releaseLocks(socket.id, this.registry.locksIn(socket.id, projectId), 'released');
+      await this.announceIfGone(projectId, socket.data.user.id);
+    }
+    return ok({ projectId });
+  }
+
+  @SubscribeMessage('task_moved')
+  async moveTask(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() dto: MoveTaskDto,
+  ): Promise<Ack<TaskResponseDto>> {
+    assertJoined(socket, dto.projectId);
+    const task = await this.tasks.move(
+      dto.projectId,
+      dto.taskId,
+      { status: dto.newStatus, expectedVersion: dto.expectedVersion },
+      actorOf(socket),
+    );
+    this.server.to(projectRoom(task.projectId)).emit('task_updated', {
+      taskId: task.id,
+      projectId: task.projectId,
+      newStatus: task.status,
+      version: task.version,
+      movedBy: socket.data.user.id,
+    });
+    return ok(toTaskResponse(task));
+  }
+
+  @SubscribeMessage('task:lock')
+  async lockTask(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() { projectId, taskId }: TaskRefDto,
+  ): Promise<Ack<{ taskId: string; expiresAt: string }>> {
+    assertJoined(socket, projectId);
+    const grant = await this.tasks.lock(projectId, taskId, actorOf(socket));
+    const tracked = this.registry.trackLock(
+      socket.id,
+      { taskId, projectId },
+      grant.expiresAt,
+      () => {
+        void this.expireLock(socket.id, grant);
+      },
+    );
+    if (!tracked) {
+      // The socket disconnected while the lock was taken; its cleanup has already run.
+      await this.tasks.releaseLock(taskId, socket.id);
+      throw new AppError('UNAUTHORIZED', 'Connection closed');
+    }
+    const room = this.server.to(projectRoom(projectId));
+    if (grant.replacedExpiredLock)
+      room.emit('task:unlocked', { taskId, projectId, reason: 'expired' });
+    const expiresAt = grant.expiresAt.toISOString();
+    room.emit('task:locked', { taskId, projectId, userId: grant.userId, expiresAt });
+    return ok({ taskId, expiresAt });
+  }
+
+  @SubscribeMessage('task:unlock')
+  async unlockTask(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() { projectId, taskId }: TaskRefDto,
+  ): Promise<Ack<{ taskId: string }>> {
+    assertJoined(socket, projectId);
+    await this.tasks.unlock(projectId, taskId, actorOf(socket));
+    this.registry.untrackLock(socket.id, taskId);
+    this.server
+      .to(projectRoom(projectId))
+      .emit('task:unlocked', { taskId, projectId, reason: 'released' });
+    return ok({ taskId });
+  }
+
+  @SubscribeMessage('auth:refresh')
+  async refreshToken(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() { token }: RefreshSocketTokenDto,
+  ): Promise<Ack<{ expiresAt: string }>> {
+    return ok(await this.socketAuth.refresh(socket, token));
+  }
+
+  @OnEvent(SessionRevokedEvent.NAME)
+  revokeSession({ sessionId }: SessionRevokedEvent): void {
+    this.socketAuth.disconnectSession(this.server, sessionId);
+  }
+
+  /** The removed user's sockets leave the room at once; their locks there are released. */
+  @OnEvent(MemberRemovedEvent.NAME)
+  async evictMember({ projectId, userId }: MemberRemovedEvent): Promise<void> {
+    const wasOnline = (await this.onlineMembers(projectId)).has(userId);
+    this.server.in(userRoom(userId)).socketsLeave(projectRoom(projectId));
+    this.server.to(userRoom(userId)).emit('project:removed', { projectId });
+    // Lock timers left in the registry of the evicted sockets find nothing to expire.
+    const freed = await this.tasks.releaseLocksOfUser(projectId, userId);
+    for (const taskId of freed) {
+      this.server
+        .to(projectRoom(projectId))
+        .emit('task:unlocked', { taskId, projectId, reason: 'released' });
+    }
+    if (wasOnline) await this.announceIfGone(projectId, userId);
+  }
+
+  /** Online members of a project (users with a socket in its room), with their socket counts. */
+  private async onlineMembers(projectId: string): Promise<Map<string, number>> {
+    const sockets = await this.server.in(projectRoom(projectId)).fetchSockets();
+    const counts = new Map<string, number>();
+    for (const { data } of sockets) counts.set(data.user.id, (counts.get(data.user.id) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Presence changes when a user's last socket has left the room. */
+  private async announceIfGone(projectId: string, userId: string): Promise<void> {
+    const online = await this.onlineMembers(projectId);
+    if (online.has(userId)) return;
+    this.server
+      .to(projectRoom(projectId))
+      .emit('presence:update', { projectId, online: [...online.keys()] });
+  }
+
+  private async releaseLocks(
+    socketId: string,
+    locks: HeldLock[],
+    reason: UnlockReason,
+  ): Promise<void> {
+    await Promise.all(
+      locks.map(async ({ taskId, projectId }) => {
+        this.registry.untrackLock(socketId, taskId);
+        if (await this.tasks.releaseLock(taskId, socketId)) {
+          this.server
+            .to(projectRoom(projectId))
+            .emit('task:unlocked', { taskId, projectId, reason });
+        }
+      }),
+    );
+  }
+
+  private async expireLock(socketId: string, grant: TaskLockGrant): Promise<void> {
+    try {
+      if (await this.tasks.expireLock(grant.taskId, socketId, grant.expiresAt)) {
+        this.server.to(projectRoom(grant.projectId)).emit('task:unlocked', {
+          taskId: grant.taskId,
+          projectId: grant.projectId,
+          reason: 'expired',
+        });
+      }
+    } catch (err) {
+      this.logger.error('Lock expiry failed', err instanceof Error ? err.stack : err);
+    }
+  }
+}
+
+/** The other requests act only on projects whose room the socket is in (joined, not evicted). */
+function assertJoined(socket: AppSocket, projectId: string): void {
+  if (!socket.rooms.has(projectRoom(projectId))) {
+    throw new AppError('FORBIDDEN', 'Join the project first');
+  }
+}
+
+const actorOf = (socket: AppSocket): TaskActor => ({
+  userId: socket.data.user.id,
+  socketId: socket.id,
+});

@@ -1,0 +1,42 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { Server, ServerOptions } from 'socket.io';
+import { AppConfig } from '../config/app-config';
+import { isAllowedOrigin } from './origin-policy';
+
+/**
+ * The one place Socket.IO server options are set. Every gateway on a port shares one Engine.IO
+ * server, and Nest silently ignores the options of all but the first gateway, so gateways declare
+ * only their namespace and everything else comes from the configuration here.
+ */
+export class SecureIoAdapter extends IoAdapter {
+  private readonly config: AppConfig;
+
+  constructor(app: INestApplicationContext) {
+    super(app);
+    this.config = app.get(AppConfig);
+  }
+
+  override createIOServer(port: number, _gatewayOptions?: ServerOptions): Server {
+    const { cors, ws } = this.config;
+    const server = super.createIOServer(port, {
+      path: '/socket.io',
+      serveClient: false,
+      // Engine.IO v3 clients get HTTP 400 at the handshake.
+      allowEIO3: false,
+      pingInterval: ws.pingIntervalMs,
+      pingTimeout: ws.pingTimeoutMs,
+      maxHttpBufferSize: ws.maxPayloadBytes,
+      // CORS headers only tell browsers what they may read; they do not stop a WebSocket upgrade
+      // from a foreign page (cross-site WebSocket hijacking). allowRequest does, on both transports.
+      cors: { origin: cors.anyOrigin ? true : [...cors.origins], credentials: true },
+      allowRequest: (req, callback) => {
+        const allowed = isAllowedOrigin(req.headers.origin, cors);
+        callback(allowed ? null : 'Origin not allowed', allowed);
+      },
+    } satisfies Partial<ServerOptions>) as Server;
+    // The main namespace always exists in Socket.IO; it serves nothing here.
+    server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
+    return server;
+  }
+}

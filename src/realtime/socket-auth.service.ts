@@ -1,0 +1,125 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type AuthUser, AuthService } from '../auth/auth.service';
+import { AppError } from '../common/errors/app-error';
+import { ConnectionRegistry } from './connection-registry';
+import { type AppNamespace, type AppSocket, sessionRoom, userRoom } from './realtime.events';
+
+/** Query keys under which clients commonly (and wrongly) send tokens. */
+const TOKEN_QUERY_KEYS = new Set(['token', 'access_token', 'accesstoken', 'jwt', 'auth', 'bearer']);
+/** The shape of a JWT, wherever in the query string it hides. */
+const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/;
+
+type Next = (err?: Error) => void;
+type Handshake = AppSocket['handshake'];
+
+/**
+ * Authentication of sockets, from the handshake to the end of the connection. The handshake
+ * middleware and WsJwtGuard both go through here, so a socket is judged by one set of rules.
+ */
+@Injectable()
+export class SocketAuthService {
+  private readonly logger = new Logger('SocketAuth');
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly registry: ConnectionRegistry,
+  ) {}
+
+  /**
+   * Namespace middleware. It runs before Socket.IO connects the socket, and a packet that arrives
+   * for a namespace before its connection completes closes the connection, so no handler ever
+   * sees an unauthenticated socket (which `handleConnection` could not guarantee).
+   */
+  readonly handshakeMiddleware = (socket: AppSocket, next: Next): void => {
+    this.authenticate(socket.handshake).then(
+      (user) => {
+        if (!user) return next(new Error('Unauthorized'));
+        socket.data.user = { id: user.id, email: user.email, name: user.name };
+        socket.data.sessionId = user.sessionId;
+        socket.data.tokenExpiresAt = user.tokenExpiresAt;
+        next();
+      },
+      (err: unknown) => {
+        this.logger.error(
+          'Handshake authentication failed',
+          err instanceof Error ? err.stack : err,
+        );
+        next(new Error('Server error'));
+      },
+    );
+  };
+
+  /** A connected socket's standing state: its user and session rooms and its expiry timer. */
+  admit(socket: AppSocket): void {
+    this.registry.open(socket.id);
+    void socket.join([userRoom(socket.data.user.id), sessionRoom(socket.data.sessionId)]);
+    this.armExpiry(socket);
+  }
+
+  /** For WsJwtGuard: is the socket's access token still valid at this moment? */
+  hasCurrentToken(socket: AppSocket): boolean {
+    return socket.data.tokenExpiresAt > Date.now();
+  }
+
+  /**
+   * `auth:refresh`: swaps in a new access token for the same user and moves the expiry timer.
+   * On any failure the socket keeps its old token.
+   */
+  async refresh(socket: AppSocket, token: string): Promise<{ expiresAt: string }> {
+    const user = await this.auth.authenticate(token);
+    if (!user || user.id !== socket.data.user.id) {
+      throw new AppError('UNAUTHORIZED', 'Invalid access token');
+    }
+    // The old token may have expired while the new one was checked.
+    if (!socket.connected) throw new AppError('UNAUTHORIZED', 'Connection closed');
+    if (user.sessionId !== socket.data.sessionId) {
+      // Revocation finds sockets by session room, so the socket follows its token's session.
+      void socket.leave(sessionRoom(socket.data.sessionId));
+      void socket.join(sessionRoom(user.sessionId));
+    }
+    socket.data.user = { id: user.id, email: user.email, name: user.name };
+    socket.data.sessionId = user.sessionId;
+    socket.data.tokenExpiresAt = user.tokenExpiresAt;
+    this.armExpiry(socket);
+    return { expiresAt: new Date(user.tokenExpiresAt).toISOString() };
+  }
+
+  /** Logout or refresh-token reuse: tell the session's sockets on this namespace, then drop them. */
+  disconnectSession(namespace: AppNamespace, sessionId: string): void {
+    namespace.to(sessionRoom(sessionId)).emit('session:revoked', {});
+    namespace.in(sessionRoom(sessionId)).disconnectSockets();
+  }
+
+  /** Disconnects the socket when its token expires, so an idle socket stops receiving too. */
+  private armExpiry(socket: AppSocket): void {
+    this.registry.armExpiry(socket.id, socket.data.tokenExpiresAt, () => {
+      socket.emit('auth:expired', {});
+      socket.disconnect();
+    });
+  }
+
+  private async authenticate(handshake: Handshake): Promise<AuthUser | null> {
+    // Tokens in URLs end up in proxy and access logs: refused even when valid, never logged.
+    if (carriesTokenOutsideAuthPayload(handshake)) {
+      this.refuse(handshake, 'token outside the auth payload');
+      return null;
+    }
+    const token = (handshake.auth as { token?: unknown } | undefined)?.token;
+    const user = await this.auth.authenticate(token);
+    if (!user) this.refuse(handshake, token === undefined ? 'no token' : 'invalid token');
+    return user;
+  }
+
+  private refuse(handshake: Handshake, reason: string): void {
+    this.logger.warn(`Handshake refused from ${handshake.address}: ${reason}`);
+  }
+}
+
+function carriesTokenOutsideAuthPayload(handshake: Handshake): boolean {
+  if (handshake.headers.authorization !== undefined) return true;
+  return Object.entries(handshake.query).some(
+    ([key, value]) =>
+      TOKEN_QUERY_KEYS.has(key.toLowerCase()) ||
+      [value ?? []].flat().some((v) => JWT_SHAPE.test(v)),
+  );
+}
