@@ -30,9 +30,15 @@ export class SecureIoAdapter extends IoAdapter {
       // CORS headers only tell browsers what they may read; they do not stop a WebSocket upgrade
       // from a foreign page (cross-site WebSocket hijacking). allowRequest does, on both transports.
       cors: { origin: cors.anyOrigin ? true : [...cors.origins], credentials: true },
+      // Engine.IO answers a refused WebSocket upgrade with 400 and a polling handshake with 403.
       allowRequest: (req, callback) => {
-        const allowed = isAllowedOrigin(req.headers.origin, cors);
-        callback(allowed ? null : 'Origin not allowed', allowed);
+        if (!isAllowedOrigin(req.headers.origin, cors))
+          return callback('Origin not allowed', false);
+        // Engine.IO refuses v3 only after completing a WebSocket upgrade; refuse it before.
+        if (req.headers.upgrade && !/[?&]EIO=4(&|$)/.test(req.url ?? '')) {
+          return callback('Unsupported protocol version', false);
+        }
+        callback(null, true);
       },
     } satisfies Partial<ServerOptions>) as Server;
     // The main namespace always exists in Socket.IO; it serves nothing here.

@@ -1,3 +1,5 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { TEST_ORIGIN } from './test-app';
 
@@ -136,3 +138,7 @@ export function closeSockets(): void {
   for (const socket of open) socket.disconnect();
   open.clear();
 }
+
+/** The server side of a gateway's namespace, to look at its sockets and rooms from inside. */
+export const serverNamespace = (app: INestApplication, gateway: Type): Namespace =>
+  app.get<unknown, { server: Namespace }>(gateway).server;

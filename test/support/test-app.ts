@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Type } from '@nestjs/common';
+import type { LoggerService, Type } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
@@ -30,6 +30,8 @@ export interface TestAppOptions {
   controllers?: Type[];
   /** Keep the database on close (when a test reopens it). */
   keepDatabase?: boolean;
+  /** Receives the app's log output (default: errors and warnings to the console). */
+  logger?: LoggerService;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     .useValue(config)
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
-    logger: ['error', 'warn'],
+    logger: options.logger ?? ['error', 'warn'],
   });
   configureApp(app);
   await app.listen(0, '127.0.0.1');
