@@ -66,3 +66,29 @@ export async function addMember(
     .send({ email: member.user.email, ...(role ? { role } : {}) })
     .expect(201);
 }
+
+export async function createTask(
+  http: TestAgent,
+  member: RegisteredUser,
+  projectId: string,
+  title = 'Task',
+): Promise<{ id: string; projectId: string; title: string; status: string; version: number }> {
+  const res = await http
+    .post(`/api/projects/${projectId}/tasks`)
+    .set(bearer(member.accessToken))
+    .send({ title })
+    .expect(201);
+  return res.body;
+}
+
+export async function listTasks(
+  http: TestAgent,
+  member: RegisteredUser,
+  projectId: string,
+): Promise<{ id: string; status: string; version: number }[]> {
+  const res = await http
+    .get(`/api/projects/${projectId}/tasks`)
+    .set(bearer(member.accessToken))
+    .expect(200);
+  return res.body;
+}

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { AppError } from '../errors/app-error';
 
 /** Bounds on what a hostile payload can make us echo back. */
@@ -10,8 +10,21 @@ const MAX_FIELD_NAME_LENGTH = 64;
  * are expected, so `{"$ne": null}` never reaches a query), failing with VALIDATION_FAILED that
  * names the offending fields. Gateways must apply it themselves; APP_PIPE does not reach them.
  */
+class WsValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Every request payload is an object; say so rather than list array indexes as fields.
+    if (
+      this.toValidate(metadata) &&
+      (typeof value !== 'object' || value === null || Array.isArray(value))
+    ) {
+      throw new AppError('VALIDATION_FAILED', 'Invalid payload: expected an object');
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export const createWsValidationPipe = (): ValidationPipe =>
-  new ValidationPipe({
+  new WsValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
