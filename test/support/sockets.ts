@@ -87,6 +87,30 @@ export function waitFor<T = Wire>(
   });
 }
 
+/** Resolves with the next `count` payloads of `event`, in order of arrival. */
+export function waitForMany<T = Wire>(
+  socket: ClientSocket,
+  event: string,
+  count: number,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<T[]> {
+  const received: T[] = [];
+  return new Promise<T[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, onEvent);
+      reject(new Error(`${received.length} of ${count} "${event}" within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onEvent = (payload: T): void => {
+      received.push(payload);
+      if (received.length < count) return;
+      clearTimeout(timer);
+      socket.off(event, onEvent);
+      resolve(received);
+    };
+    socket.on(event, onEvent);
+  });
+}
+
 /** Sends a request and resolves with its acknowledgement. */
 export function send(socket: ClientSocket, event: string, payload?: unknown): Promise<AckReply> {
   return socket.timeout(DEFAULT_TIMEOUT_MS).emitWithAck(event, payload) as Promise<AckReply>;
