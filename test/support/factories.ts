@@ -92,3 +92,20 @@ export async function listTasks(
     .expect(200);
   return res.body;
 }
+
+/** A second session for the same user (a login on another device). */
+export async function login(http: TestAgent, user: RegisteredUser): Promise<RegisteredUser> {
+  const res = await http
+    .post('/api/auth/login')
+    .send({ email: user.user.email, password: user.password })
+    .expect(200);
+  return { ...(res.body as Omit<RegisteredUser, 'password'>), password: user.password };
+}
+
+export async function refreshTokens(
+  http: TestAgent,
+  refreshToken: string,
+): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
+  const res = await http.post('/api/auth/refresh').send({ refreshToken }).expect(200);
+  return res.body;
+}

@@ -166,3 +166,15 @@ export function closeSockets(): void {
 /** The server side of a gateway's namespace, to look at its sockets and rooms from inside. */
 export const serverNamespace = (app: INestApplication, gateway: Type): Namespace =>
   app.get<unknown, { server: Namespace }>(gateway).server;
+
+/** Resolves once `condition` holds (checked every 10 ms), for state with no event to wait on. */
+export async function eventually(
+  condition: () => boolean,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
