@@ -1,4 +1,5 @@
 import { ProjectsGateway } from '../src/realtime/projects.gateway';
+import { NOTIFICATIONS_REQUESTS, PROJECTS_REQUESTS } from '../src/realtime/realtime.events';
 import { TasksRepository } from '../src/tasks/tasks.repository';
 import {
   addMember,
@@ -341,6 +342,25 @@ describe(ProjectsGateway.name, () => {
   });
 
   describe('errors', () => {
+    it('answers a request no handler knows, on either namespace', async () => {
+      const unknown = { ok: false, error: { code: 'VALIDATION_FAILED', message: 'Unknown event' } };
+      const projects = await socketOf(alice);
+      const notifications = await connect(t.url, '/notifications', { token: alice.accessToken });
+      expect(await send(projects, 'project:delete', { projectId })).toEqual(unknown);
+      expect(await send(notifications, 'project:join', { projectId })).toEqual(unknown);
+      // Every request a namespace lists is one it handles.
+      for (const [socket, requests] of [
+        [projects, PROJECTS_REQUESTS],
+        [notifications, NOTIFICATIONS_REQUESTS],
+      ] as const) {
+        for (const event of requests) {
+          const reply = await send(socket, event, {});
+          expect([event, reply]).toEqual([event, expect.objectContaining({ ok: false })]);
+          expect([event, reply]).not.toEqual([event, unknown]);
+        }
+      }
+    });
+
     it('emits "error" with the same body when the request had no ack callback', async () => {
       const socket = await socketOf(alice);
       const error = waitFor(socket, 'error');

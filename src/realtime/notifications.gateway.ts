@@ -22,8 +22,10 @@ import {
   type AppSocket,
   NOTIFICATIONS_NAMESPACE,
   userRoom,
+  NOTIFICATIONS_REQUESTS,
 } from './realtime.events';
 import { SocketAuthService } from './socket-auth.service';
+import { answerUnknownRequests } from './unknown-requests';
 import { WsJwtGuard } from './ws-jwt.guard';
 
 /**
@@ -51,6 +53,7 @@ export class NotificationsGateway
 
   handleConnection(socket: AppSocket): void {
     this.socketAuth.admit(socket);
+    answerUnknownRequests(socket, NOTIFICATIONS_REQUESTS);
   }
 
   handleDisconnect(socket: AppSocket): void {

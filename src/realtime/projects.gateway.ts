@@ -34,8 +34,10 @@ import {
   projectRoom,
   type UnlockReason,
   userRoom,
+  PROJECTS_REQUESTS,
 } from './realtime.events';
 import { SocketAuthService } from './socket-auth.service';
+import { answerUnknownRequests } from './unknown-requests';
 import { WsJwtGuard } from './ws-jwt.guard';
 
 /**
@@ -66,6 +68,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   handleConnection(socket: AppSocket): void {
     this.socketAuth.admit(socket);
+    answerUnknownRequests(socket, PROJECTS_REQUESTS);
     // Socket.IO empties the rooms before "disconnect"; note the projects while they are known.
     socket.once('disconnecting', () =>
       this.registry.noteProjectsAtDisconnect(socket.id, joinedProjectIds(socket)),

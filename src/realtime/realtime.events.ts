@@ -58,6 +58,19 @@ export interface ClientToServerEvents {
   ) => void;
 }
 
+/** The requests each namespace handles; anything else is answered as an unknown event. */
+export const PROJECTS_REQUESTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
+  'project:join',
+  'project:leave',
+  'task_moved',
+  'task:lock',
+  'task:unlock',
+  'auth:refresh',
+]);
+export const NOTIFICATIONS_REQUESTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
+  'auth:refresh',
+]);
+
 /** Everything the server emits. Broadcasts go through these types, so names and payloads are checked. */
 export interface ServerToClientEvents {
   task_updated: (payload: {
