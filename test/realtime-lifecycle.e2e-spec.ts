@@ -18,6 +18,7 @@ import {
   disconnected,
   eventually,
   flush,
+  joinedSocket,
   record,
   send,
   sendOk,
@@ -110,11 +111,8 @@ describe('Socket lifecycle', () => {
     let bob: RegisteredUser;
     let projectId: string;
 
-    const joined = async (user: RegisteredUser): Promise<ClientSocket> => {
-      const socket = await connect(t.url, '/projects', { token: user.accessToken });
-      await sendOk(socket, 'project:join', { projectId });
-      return socket;
-    };
+    const joined = (user: RegisteredUser): Promise<ClientSocket> =>
+      joinedSocket(t.url, user.accessToken, projectId);
 
     beforeAll(async () => {
       t = await createTestApp();

@@ -11,8 +11,8 @@ import {
 import {
   type ClientSocket,
   closeSockets,
-  connect,
   flush,
+  joinedSocket,
   record,
   send,
   sendOk,
@@ -30,11 +30,8 @@ describe('Task edit locks', () => {
   let projectId: string;
   let taskId: string;
 
-  const joined = async (user: RegisteredUser, app: TestApp = t): Promise<ClientSocket> => {
-    const socket = await connect(app.url, '/projects', { token: user.accessToken });
-    await sendOk(socket, 'project:join', { projectId });
-    return socket;
-  };
+  const joined = (user: RegisteredUser, app: TestApp = t): Promise<ClientSocket> =>
+    joinedSocket(app.url, user.accessToken, projectId);
   const ref = (): { projectId: string; taskId: string } => ({ projectId, taskId });
 
   beforeAll(async () => {

@@ -15,6 +15,7 @@ import {
   closeSockets,
   connect,
   flush,
+  joinedSocket,
   record,
   send,
   sendOk,
@@ -34,11 +35,8 @@ describe(ProjectsGateway.name, () => {
 
   const socketOf = (user: RegisteredUser): Promise<ClientSocket> =>
     connect(t.url, '/projects', { token: user.accessToken });
-  const joined = async (user: RegisteredUser, id = projectId): Promise<ClientSocket> => {
-    const socket = await socketOf(user);
-    await sendOk(socket, 'project:join', { projectId: id });
-    return socket;
-  };
+  const joined = (user: RegisteredUser): Promise<ClientSocket> =>
+    joinedSocket(t.url, user.accessToken, projectId);
 
   beforeAll(async () => {
     logs = new CapturingLogger();

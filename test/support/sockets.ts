@@ -53,6 +53,17 @@ export async function connect(
   return socket;
 }
 
+/** A `/projects` socket that has joined the project. */
+export async function joinedSocket(
+  baseUrl: string,
+  token: string,
+  projectId: string,
+): Promise<ClientSocket> {
+  const socket = await connect(baseUrl, '/projects', { token });
+  await sendOk(socket, 'project:join', { projectId });
+  return socket;
+}
+
 /** The message of the connect_error a connection attempt ends with (fails if it connects). */
 export async function connectError(
   baseUrl: string,
