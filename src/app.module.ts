@@ -7,14 +7,18 @@ import { createHttpValidationPipe } from './common/validation/validation.pipe';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { ProjectsModule } from './projects/projects.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { TasksModule } from './tasks/tasks.module';
+import { ThrottlingModule } from './throttling/throttling.module';
 
 @Module({
   imports: [
     ConfigModule,
     EventEmitterModule.forRoot(),
+    ObservabilityModule,
+    ThrottlingModule,
     DatabaseModule,
     AuthModule,
     ProjectsModule,

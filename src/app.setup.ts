@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { rejectPrototypeKeys } from './common/http/json-body';
 import { AppConfig } from './config/app-config';
+import { TRUSTED_PROXY_HOPS } from './common/http/client-ip';
 import { SecureIoAdapter } from './realtime/secure-io.adapter';
 
 /**
@@ -12,7 +13,8 @@ export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfig);
   app.setGlobalPrefix('api');
   // Only behind a proxy we control may X-Forwarded-For name the client (per-IP limits depend on it).
-  app.set('trust proxy', config.trustProxy);
+  // One hop: the address our proxy saw (the last entry), not the first one, which the client wrote.
+  app.set('trust proxy', config.trustProxy ? TRUSTED_PROXY_HOPS : false);
   app.disable('x-powered-by');
   app.useBodyParser('json', { reviver: rejectPrototypeKeys });
   app.enableCors({

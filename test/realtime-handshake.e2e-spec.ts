@@ -164,6 +164,7 @@ describe('Socket.IO handshake', () => {
       expect(remote.id).toBe(socket.id);
       expect(remote.data).toEqual({
         user: { id: alice.user.id, email: alice.user.email, name: alice.user.name },
+        ip: '127.0.0.1',
         sessionId: sid,
         tokenExpiresAt: expect.any(Number),
       });
@@ -236,7 +237,7 @@ describe('Socket.IO handshake', () => {
           expect([options, transport, message]).toEqual([options, transport, 'Unauthorized']);
         }
       }
-      expect(logs.text()).toContain('token outside the auth payload');
+      expect(logs.text()).toContain('token-outside-auth-payload');
       expect(logs.text()).not.toContain(token);
       expect(logs.text()).not.toContain(token.split('.')[2]);
     });

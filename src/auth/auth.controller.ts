@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { SkipThrottle } from '@nestjs/throttler';
 import { type AuthUser, AuthService } from './auth.service';
 import { CurrentUser } from './decorators/current-user.decorator';
 import { Public } from './decorators/public.decorator';
@@ -9,6 +10,7 @@ import {
   toUserResponse,
   type UserResponseDto,
 } from './dto/auth-response.dto';
+import { AuthRateThrottlerGuard } from './guards/auth-rate-throttler.guard';
 import { LoginThrottlerGuard } from './guards/login-throttler.guard';
 
 @Controller('auth')
@@ -16,6 +18,8 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @UseGuards(AuthRateThrottlerGuard)
+  @SkipThrottle({ default: true })
   @Post('register')
   register(@Body() dto: RegisterDto): Promise<AuthResponseDto> {
     return this.auth.register(dto);
@@ -23,6 +27,7 @@ export class AuthController {
 
   @Public()
   @UseGuards(LoginThrottlerGuard)
+  @SkipThrottle({ auth: true })
   @Post('login')
   @HttpCode(HttpStatus.OK)
   login(@Body() dto: LoginDto): Promise<AuthResponseDto> {
@@ -30,6 +35,8 @@ export class AuthController {
   }
 
   @Public()
+  @UseGuards(AuthRateThrottlerGuard)
+  @SkipThrottle({ default: true })
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
   refresh(@Body() dto: RefreshTokenDto): Promise<TokenPairDto> {

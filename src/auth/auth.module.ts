@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { MongooseModule } from '@nestjs/mongoose';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -14,16 +13,11 @@ import { Session, SessionSchema } from './schemas/session.schema';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
-/** Login limit from the contract: 5 attempts per IP + email per minute. */
-const LOGIN_ATTEMPTS = { ttl: 60_000, limit: 5 };
-
 @Module({
   imports: [
     UsersModule,
     // Keys are passed per call from AppConfig; no module-level secret to leak into other uses.
     JwtModule.register({}),
-    // Named "default" so the 429 carries a plain Retry-After header.
-    ThrottlerModule.forRoot([{ name: 'default', ...LOGIN_ATTEMPTS }]),
     MongooseModule.forFeature([
       { name: Session.name, schema: SessionSchema },
       { name: RefreshToken.name, schema: RefreshTokenSchema },

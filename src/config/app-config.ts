@@ -45,6 +45,10 @@ export class AppConfig {
     readonly eventRateWindowMs: number;
     readonly eventViolationsBeforeDisconnect: number;
   };
+  /** Register and refresh: requests per IP per window, each endpoint on its own budget. */
+  readonly authRate!: { readonly limit: number; readonly windowMs: number };
+  /** Whether GET /api/metrics serves Prometheus metrics. */
+  readonly metricsEnabled!: boolean;
   readonly lockTtlMs!: number;
   /** Warnings for the operator, logged once at boot (e.g. generated development secrets). */
   readonly warnings!: readonly string[];
@@ -122,6 +126,8 @@ export function loadConfig(env: Env): AppConfig {
       eventRateWindowMs: raw.WS_EVENT_RATE_WINDOW_MS,
       eventViolationsBeforeDisconnect: raw.WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT,
     },
+    authRate: { limit: raw.AUTH_RATE_LIMIT, windowMs: raw.AUTH_RATE_WINDOW_MS },
+    metricsEnabled: raw.METRICS_ENABLED,
     lockTtlMs: raw.LOCK_TTL_MS,
     warnings,
   });

@@ -74,6 +74,9 @@ export class Environment {
   @IntSetting(1) WS_EVENT_RATE_LIMIT: number = 10;
   @IntSetting(1) WS_EVENT_RATE_WINDOW_MS: number = 10000;
   @IntSetting(1) WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT: number = 5;
+  @IntSetting(1) AUTH_RATE_LIMIT: number = 20;
+  @IntSetting(1) AUTH_RATE_WINDOW_MS: number = 60000;
+  @IsOptional() @Transform(toBool) @IsBoolean() METRICS_ENABLED: boolean = false;
   // An edit lock is renewed while someone edits; a day is far beyond any use and any timer.
   @IntSetting(1, 86_400_000) LOCK_TTL_MS: number = 30000;
 }

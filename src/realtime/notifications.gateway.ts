@@ -15,6 +15,7 @@ import { createWsValidationPipe } from '../common/validation/ws-validation.pipe'
 import { type Ack, ok } from '../common/ws/ack';
 import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
 import { MemberRemovedEvent } from '../projects/member-removed.event';
+import { ConnectionLimiter } from './limits/connection-limiter';
 import { ConnectionRegistry } from './connection-registry';
 import { RefreshSocketTokenDto } from './dto/refresh-socket-token.dto';
 import {
@@ -27,6 +28,7 @@ import {
 import { SocketAuthService } from './socket-auth.service';
 import { answerUnknownRequests } from './unknown-requests';
 import { WsJwtGuard } from './ws-jwt.guard';
+import { WsThrottlerGuard } from './ws-throttler.guard';
 
 /**
  * `/notifications`: the per-user channel. It carries what concerns the user wherever they are in
@@ -34,7 +36,7 @@ import { WsJwtGuard } from './ws-jwt.guard';
  * socket's token expires like any other.
  */
 @WebSocketGateway({ namespace: NOTIFICATIONS_NAMESPACE })
-@UseGuards(WsJwtGuard)
+@UseGuards(WsJwtGuard, WsThrottlerGuard)
 @UsePipes(createWsValidationPipe())
 @UseFilters(WsExceptionsFilter)
 export class NotificationsGateway
@@ -44,11 +46,15 @@ export class NotificationsGateway
 
   constructor(
     private readonly socketAuth: SocketAuthService,
+    private readonly limiter: ConnectionLimiter,
     private readonly registry: ConnectionRegistry,
   ) {}
 
   afterInit(namespace: AppNamespace): void {
-    namespace.use(this.socketAuth.handshakeMiddleware);
+    namespace
+      .use(this.limiter.refuseOverRate)
+      .use(this.socketAuth.handshakeMiddleware)
+      .use(this.limiter.takeSlots);
   }
 
   handleConnection(socket: AppSocket): void {

@@ -20,6 +20,7 @@ import { MemberRemovedEvent } from '../projects/member-removed.event';
 import type { ProjectMembership } from '../projects/project-access.service';
 import { type TaskResponseDto, toTaskResponse } from '../tasks/dto/task.dto';
 import { type TaskActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
+import { ConnectionLimiter } from './limits/connection-limiter';
 import { ConnectionRegistry, type HeldLock } from './connection-registry';
 import { MoveTaskDto } from './dto/move-task.dto';
 import { ProjectRefDto } from './dto/project-ref.dto';
@@ -39,6 +40,7 @@ import {
 import { SocketAuthService } from './socket-auth.service';
 import { answerUnknownRequests } from './unknown-requests';
 import { WsJwtGuard } from './ws-jwt.guard';
+import { WsThrottlerGuard } from './ws-throttler.guard';
 
 /**
  * `/projects`: board collaboration. A socket is authenticated by the handshake middleware, joins a
@@ -49,7 +51,7 @@ import { WsJwtGuard } from './ws-jwt.guard';
  * Global APP_GUARD/APP_PIPE/APP_FILTER providers do not reach gateways, hence the class decorators.
  */
 @WebSocketGateway({ namespace: PROJECTS_NAMESPACE })
-@UseGuards(WsJwtGuard)
+@UseGuards(WsJwtGuard, WsThrottlerGuard)
 @UsePipes(createWsValidationPipe())
 @UseFilters(WsExceptionsFilter)
 export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
@@ -58,12 +60,16 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   constructor(
     private readonly socketAuth: SocketAuthService,
+    private readonly limiter: ConnectionLimiter,
     private readonly registry: ConnectionRegistry,
     private readonly tasks: TasksService,
   ) {}
 
   afterInit(namespace: AppNamespace): void {
-    namespace.use(this.socketAuth.handshakeMiddleware);
+    namespace
+      .use(this.limiter.refuseOverRate)
+      .use(this.socketAuth.handshakeMiddleware)
+      .use(this.limiter.takeSlots);
   }
 
   handleConnection(socket: AppSocket): void {

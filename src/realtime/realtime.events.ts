@@ -100,6 +100,8 @@ export interface ServerToClientEvents {
  */
 export interface SocketData {
   user: { id: string; email: string; name: string };
+  /** The client's IP (TCP peer, or X-Forwarded-For's last entry behind a trusted proxy). */
+  ip: string;
   sessionId: string;
   /** Access-token expiry, epoch milliseconds. */
   tokenExpiresAt: number;

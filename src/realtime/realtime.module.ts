@@ -3,10 +3,13 @@ import { AuthModule } from '../auth/auth.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { ConnectionRegistry } from './connection-registry';
+import { ConnectionCounter, InMemoryConnectionCounter } from './limits/connection-counter';
+import { ConnectionLimiter } from './limits/connection-limiter';
 import { NotificationsGateway } from './notifications.gateway';
 import { ProjectsGateway } from './projects.gateway';
 import { SocketAuthService } from './socket-auth.service';
 import { WsJwtGuard } from './ws-jwt.guard';
+import { WsThrottlerGuard } from './ws-throttler.guard';
 
 /**
  * Socket.IO: one gateway per namespace, the handshake and per-request authentication, and the
@@ -16,10 +19,15 @@ import { WsJwtGuard } from './ws-jwt.guard';
   imports: [AuthModule, ProjectsModule, TasksModule],
   providers: [
     ConnectionRegistry,
+    { provide: ConnectionCounter, useClass: InMemoryConnectionCounter },
+    ConnectionLimiter,
     SocketAuthService,
     WsJwtGuard,
+    WsThrottlerGuard,
     ProjectsGateway,
     NotificationsGateway,
   ],
+  // The adapter, built outside the module, takes the limiter from the application.
+  exports: [ConnectionLimiter],
 })
 export class RealtimeModule {}

@@ -2,6 +2,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppConfig } from '../config/app-config';
+import { SecurityAudit } from '../observability/security-audit.service';
+import { ConnectionLimiter } from './limits/connection-limiter';
 import { isAllowedOrigin } from './origin-policy';
 
 /**
@@ -11,10 +13,14 @@ import { isAllowedOrigin } from './origin-policy';
  */
 export class SecureIoAdapter extends IoAdapter {
   private readonly config: AppConfig;
+  private readonly limiter: ConnectionLimiter;
+  private readonly audit: SecurityAudit;
 
   constructor(app: INestApplicationContext) {
     super(app);
     this.config = app.get(AppConfig);
+    this.limiter = app.get(ConnectionLimiter);
+    this.audit = app.get(SecurityAudit);
   }
 
   override createIOServer(port: number, _gatewayOptions?: ServerOptions): Server {

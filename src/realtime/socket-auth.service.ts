@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type AuthUser, AuthService } from '../auth/auth.service';
 import { AppError } from '../common/errors/app-error';
+import { clientIp } from '../common/http/client-ip';
+import { AppConfig } from '../config/app-config';
+import { type RefusalReason, SecurityAudit } from '../observability/security-audit.service';
 import { ConnectionRegistry } from './connection-registry';
 import { type AppNamespace, type AppSocket, sessionRoom, userRoom } from './realtime.events';
 
@@ -23,6 +26,8 @@ export class SocketAuthService {
   constructor(
     private readonly auth: AuthService,
     private readonly registry: ConnectionRegistry,
+    private readonly config: AppConfig,
+    private readonly audit: SecurityAudit,
   ) {}
 
   /**
@@ -31,10 +36,16 @@ export class SocketAuthService {
    * sees an unauthenticated socket (which `handleConnection` could not guarantee).
    */
   readonly handshakeMiddleware = (socket: AppSocket, next: Next): void => {
+    const ip = clientIp(socket.request, this.config.trustProxy);
     this.authenticate(socket.handshake).then(
-      (user) => {
-        if (!user) return next(new Error('Unauthorized'));
+      (verdict) => {
+        if (typeof verdict === 'string') {
+          this.audit.refused({ reason: verdict, ip, namespace: socket.nsp.name });
+          return next(new Error('Unauthorized'));
+        }
+        const user = verdict;
         socket.data.user = { id: user.id, email: user.email, name: user.name };
+        socket.data.ip = ip;
         socket.data.sessionId = user.sessionId;
         socket.data.tokenExpiresAt = user.tokenExpiresAt;
         next();
@@ -98,20 +109,12 @@ export class SocketAuthService {
     });
   }
 
-  private async authenticate(handshake: Handshake): Promise<AuthUser | null> {
+  /** The handshake's user, or why it is refused. */
+  private async authenticate(handshake: Handshake): Promise<AuthUser | RefusalReason> {
     // Tokens in URLs end up in proxy and access logs: refused even when valid, never logged.
-    if (carriesTokenOutsideAuthPayload(handshake)) {
-      this.refuse(handshake, 'token outside the auth payload');
-      return null;
-    }
+    if (carriesTokenOutsideAuthPayload(handshake)) return 'token-outside-auth-payload';
     const token = (handshake.auth as { token?: unknown } | undefined)?.token;
-    const user = await this.auth.authenticate(token);
-    if (!user) this.refuse(handshake, token === undefined ? 'no token' : 'invalid token');
-    return user;
-  }
-
-  private refuse(handshake: Handshake, reason: string): void {
-    this.logger.warn(`Handshake refused from ${handshake.address}: ${reason}`);
+    return (await this.auth.authenticate(token)) ?? 'unauthorized';
   }
 }
 

@@ -1,12 +1,21 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { AuthService } from '../auth/auth.service';
 import { AppError } from '../common/errors/app-error';
+import type { AppConfig } from '../config/app-config';
+import type { SecurityAudit } from '../observability/security-audit.service';
 import { ConnectionRegistry } from './connection-registry';
 import { SocketAuthService } from './socket-auth.service';
 import { WsJwtGuard } from './ws-jwt.guard';
 
 describe(WsJwtGuard.name, () => {
-  const guard = new WsJwtGuard(new SocketAuthService({} as AuthService, new ConnectionRegistry()));
+  const guard = new WsJwtGuard(
+    new SocketAuthService(
+      {} as AuthService,
+      new ConnectionRegistry(),
+      {} as AppConfig,
+      {} as SecurityAudit,
+    ),
+  );
   const contextFor = (tokenExpiresAt: number): ExecutionContext =>
     ({
       switchToWs: () => ({ getClient: () => ({ data: { tokenExpiresAt } }) }),

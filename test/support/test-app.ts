@@ -15,6 +15,19 @@ export const TEST_JWT_SECRET = 'test-access-secret-'.padEnd(64, 'a');
 export const TEST_REFRESH_SECRET = 'test-refresh-secret-'.padEnd(64, 'r');
 export const TEST_ORIGIN = 'http://app.collabcampus.test';
 
+/**
+ * Every suite connects and requests from 127.0.0.1 far faster than a person would, so the rate and
+ * connection limits are raised for tests, except in the suites that test them (they pass the
+ * contract's values in `env`).
+ */
+const GENEROUS_LIMITS = {
+  WS_CONN_RATE_LIMIT: '100000',
+  WS_MAX_CONNECTIONS_PER_IP: '10000',
+  WS_MAX_CONNECTIONS_PER_USER: '100',
+  WS_EVENT_RATE_LIMIT: '100000',
+  AUTH_RATE_LIMIT: '100000',
+};
+
 export interface TestApp {
   app: NestExpressApplication;
   config: AppConfig;
@@ -47,6 +60,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     JWT_SECRET: TEST_JWT_SECRET,
     REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
     CLIENT_ORIGIN: TEST_ORIGIN,
+    ...GENEROUS_LIMITS,
     ...options.env,
   });
   const moduleRef = await Test.createTestingModule({

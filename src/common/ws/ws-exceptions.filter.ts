@@ -7,17 +7,26 @@ import {
   type ExceptionFilter,
   ForbiddenException,
   HttpException,
+  Injectable,
   Logger,
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
-import { AppError } from '../errors/app-error';
+import { SecurityAudit, type RefusalReason } from '../../observability/security-audit.service';
+import { AppError, type ErrorCode } from '../errors/app-error';
 import type { Ack, WsErrorBody } from './ack';
 
 /** Index of the acknowledgement callback in a Nest WebSocket handler's arguments. */
 const ACK_ARG_INDEX = 2;
+
+/** Refusals that go to the security audit log (RATE_LIMITED is logged where it is decided). */
+const AUDITED: Partial<Record<ErrorCode, RefusalReason>> = {
+  UNAUTHORIZED: 'unauthorized',
+  FORBIDDEN: 'forbidden',
+  VALIDATION_FAILED: 'validation-failed',
+};
 
 /**
  * The single socket error shape. A failed request is answered through its ack callback, or, when
@@ -25,13 +34,22 @@ const ACK_ARG_INDEX = 2;
  * logged here with a correlation id and reaches the client only as INTERNAL / "Server error".
  */
 @Catch()
+@Injectable()
 export class WsExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('WsExceptions');
+
+  constructor(private readonly audit: SecurityAudit) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const socket = host.switchToWs().getClient<Socket>();
     const ack: unknown = host.getArgByIndex(ACK_ARG_INDEX);
-    const error = this.toErrorBody(exception, host.switchToWs().getPattern());
+    const event = host.switchToWs().getPattern();
+    const error = this.toErrorBody(exception, event);
+    const reason = AUDITED[error.code];
+    if (reason) {
+      const { user, ip } = socket.data as { user?: { id: string }; ip?: string };
+      this.audit.refused({ reason, ip, userId: user?.id, namespace: socket.nsp.name, event });
+    }
     if (typeof ack === 'function') (ack as (reply: Ack<never>) => void)({ ok: false, error });
     else socket.emit('error', error);
   }

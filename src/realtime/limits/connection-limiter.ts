@@ -1,0 +1,125 @@
+import type { IncomingMessage } from 'node:http';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
+import { clientIp } from '../../common/http/client-ip';
+import { AppConfig } from '../../config/app-config';
+import { SecurityAudit } from '../../observability/security-audit.service';
+import type { AppSocket } from '../realtime.events';
+import { ConnectionCounter } from './connection-counter';
+
+type Next = (err?: Error) => void;
+
+const HANDSHAKE_THROTTLER = 'ws-handshake';
+const tooManyConnections = (): Error => new Error('Too many connections');
+
+/**
+ * Connection limits. Handshakes are counted per IP when Engine.IO sees them, whatever namespace
+ * follows; concurrent sockets are capped per user (all namespaces together) and per IP. A slot is
+ * given back exactly once per socket, however it ends, so the counts never drift.
+ */
+@Injectable()
+export class ConnectionLimiter {
+  private readonly logger = new Logger(ConnectionLimiter.name);
+  /** Engine.IO handshakes over the rate: their namespace connections are refused. */
+  private readonly overRate = new WeakSet<IncomingMessage>();
+  /** The counter keys each connected socket holds a slot under. */
+  private readonly slots = new Map<string, string[]>();
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly counter: ConnectionCounter,
+    private readonly audit: SecurityAudit,
+  ) {}
+
+  /** Sockets currently holding slots (zero when none is connected). */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  ipOf(req: IncomingMessage): string {
+    return clientIp(req, this.config.trustProxy);
+  }
+
+  /**
+   * Called from Engine.IO's allowRequest for every new handshake. An over-limit handshake is not
+   * refused here, where the client would only see a transport error, but marked so that each of
+   * its namespace connections fails with "Too many connections" before any authentication work.
+   */
+  async countHandshake(req: IncomingMessage): Promise<void> {
+    const { connRateLimit, connRateWindowMs } = this.config.ws;
+    const { isBlocked } = await this.storage.increment(
+      `${HANDSHAKE_THROTTLER}:${this.ipOf(req)}`,
+      connRateWindowMs,
+      connRateLimit,
+      0,
+      HANDSHAKE_THROTTLER,
+    );
+    if (isBlocked) this.overRate.add(req);
+  }
+
+  /** Namespace middleware, first: refuses connections of an over-rate handshake. */
+  readonly refuseOverRate = (socket: AppSocket, next: Next): void => {
+    if (!this.overRate.has(socket.request)) return next();
+    this.audit.refused({
+      reason: 'handshake-rate',
+      ip: this.ipOf(socket.request),
+      namespace: socket.nsp.name,
+    });
+    next(tooManyConnections());
+  };
+
+  /** Namespace middleware, after authentication: takes the user's and the IP's slots. */
+  readonly takeSlots = (socket: AppSocket, next: Next): void => {
+    this.acquire(socket).then(
+      (taken) => {
+        if (!taken) return next(tooManyConnections());
+        next();
+        // Socket.IO connects the socket on the next tick, unless its connection has closed
+        // meanwhile; such a socket never emits "disconnect", so its slots are returned here.
+        process.nextTick(() => {
+          if (!socket.connected) void this.release(socket.id);
+        });
+      },
+      (err: unknown) => {
+        this.logger.error('Connection limit check failed', err instanceof Error ? err.stack : err);
+        next(new Error('Server error'));
+      },
+    );
+  };
+
+  private async acquire(socket: AppSocket): Promise<boolean> {
+    const { maxConnectionsPerUser, maxConnectionsPerIp } = this.config.ws;
+    const ip = this.ipOf(socket.request);
+    const userKey = `user:${socket.data.user.id}`;
+    const ipKey = `ip:${ip}`;
+    const refusal = { ip, userId: socket.data.user.id, namespace: socket.nsp.name };
+    if (!(await this.counter.acquire(userKey, maxConnectionsPerUser))) {
+      this.audit.refused({ reason: 'user-connection-cap', ...refusal });
+      return false;
+    }
+    if (!(await this.counter.acquire(ipKey, maxConnectionsPerIp))) {
+      await this.counter.release(userKey);
+      this.audit.refused({ reason: 'ip-connection-cap', ...refusal });
+      return false;
+    }
+    this.slots.set(socket.id, [userKey, ipKey]);
+    socket.once('disconnect', () => void this.release(socket.id));
+    return true;
+  }
+
+  /** Returns a socket's slots; a second call for the same socket finds nothing to return. */
+  private async release(socketId: string): Promise<void> {
+    const keys = this.slots.get(socketId);
+    if (!keys) return;
+    this.slots.delete(socketId);
+    try {
+      await Promise.all(keys.map((key) => this.counter.release(key)));
+    } catch (err) {
+      this.logger.error(
+        'Releasing connection slots failed',
+        err instanceof Error ? err.stack : err,
+      );
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerModuleOptions,
+  type ThrottlerRequest,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
+import { AppError } from '../common/errors/app-error';
+import { AppConfig } from '../config/app-config';
+import { SecurityAudit } from '../observability/security-audit.service';
+import type { AppSocket } from './realtime.events';
+
+const VIOLATIONS_THROTTLER = 'ws-violations';
+
+/**
+ * Per-request rate limits on sockets through @nestjs/throttler. The budget belongs to the user
+ * and the request type (the handler), so a second tab does not double it. Over the limit the
+ * request is dropped with RATE_LIMITED and a retry hint; a socket that keeps going after
+ * WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT refusals in one window is disconnected.
+ * Runs after WsJwtGuard (it needs the user) and before validation, so bad payloads count too.
+ */
+@Injectable()
+export class WsThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly appConfig: AppConfig,
+    private readonly audit: SecurityAudit,
+  ) {
+    super(options, storage, reflector);
+  }
+
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    const { context, limit, ttl, throttler, blockDuration, generateKey } = request;
+    const socket = context.switchToWs().getClient<AppSocket>();
+    const name = throttler.name ?? 'ws-events';
+    const key = generateKey(context, socket.data.user.id, name);
+    const { isBlocked, timeToBlockExpire } = await this.storageService.increment(
+      key,
+      ttl,
+      limit,
+      blockDuration,
+      name,
+    );
+    if (!isBlocked) return true;
+
+    const event = context.switchToWs().getPattern();
+    const refusal = {
+      ip: socket.data.ip,
+      userId: socket.data.user.id,
+      namespace: socket.nsp.name,
+      event,
+    };
+    this.audit.refused({ reason: 'rate-limited', ...refusal });
+    if (await this.tooManyViolations(socket)) {
+      this.audit.refused({ reason: 'disconnected-for-abuse', ...refusal });
+      socket.emit('error', { code: 'RATE_LIMITED', message: 'Too many requests: disconnected' });
+      socket.disconnect();
+    }
+    throw new AppError('RATE_LIMITED', 'Too many requests', {
+      retryAfterMs: Math.max(1, timeToBlockExpire) * 1000,
+    });
+  }
+
+  private async tooManyViolations(socket: AppSocket): Promise<boolean> {
+    const { eventRateWindowMs, eventViolationsBeforeDisconnect } = this.appConfig.ws;
+    const { totalHits } = await this.storageService.increment(
+      `${VIOLATIONS_THROTTLER}:${socket.id}`,
+      eventRateWindowMs,
+      Number.MAX_SAFE_INTEGER,
+      0,
+      VIOLATIONS_THROTTLER,
+    );
+    return totalHits >= eventViolationsBeforeDisconnect;
+  }
+}
