@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
@@ -5,6 +6,8 @@ import { AppConfig } from '../config/app-config';
 import { SecurityAudit } from '../observability/security-audit.service';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { isAllowedOrigin } from './origin-policy';
+
+type AllowRequestCallback = (err: string | null | undefined, success: boolean) => void;
 
 /**
  * The one place Socket.IO server options are set. Every gateway on a port shares one Engine.IO
@@ -36,19 +39,29 @@ export class SecureIoAdapter extends IoAdapter {
       // CORS headers only tell browsers what they may read; they do not stop a WebSocket upgrade
       // from a foreign page (cross-site WebSocket hijacking). allowRequest does, on both transports.
       cors: { origin: cors.anyOrigin ? true : [...cors.origins], credentials: true },
-      // Engine.IO answers a refused WebSocket upgrade with 400 and a polling handshake with 403.
-      allowRequest: (req, callback) => {
-        if (!isAllowedOrigin(req.headers.origin, cors))
-          return callback('Origin not allowed', false);
-        // Engine.IO refuses v3 only after completing a WebSocket upgrade; refuse it before.
-        if (req.headers.upgrade && !/[?&]EIO=4(&|$)/.test(req.url ?? '')) {
-          return callback('Unsupported protocol version', false);
-        }
-        callback(null, true);
-      },
+      allowRequest: (req, callback) => this.allowHandshake(req, callback),
     } satisfies Partial<ServerOptions>) as Server;
     // The main namespace always exists in Socket.IO; it serves nothing here.
     server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     return server;
+  }
+
+  /**
+   * Runs once per Engine.IO handshake, whatever namespaces follow. Engine.IO answers a refusal
+   * with 403 on the polling transport and 400 on a WebSocket upgrade.
+   */
+  private allowHandshake(req: IncomingMessage, callback: AllowRequestCallback): void {
+    if (!isAllowedOrigin(req.headers.origin, this.config.cors)) {
+      this.audit.refused({ reason: 'origin-not-allowed', ip: this.limiter.ipOf(req) });
+      return callback('Origin not allowed', false);
+    }
+    // Engine.IO refuses v3 only after completing a WebSocket upgrade; refuse it before.
+    if (req.headers.upgrade && !/[?&]EIO=4(&|$)/.test(req.url ?? '')) {
+      return callback('Unsupported protocol version', false);
+    }
+    this.limiter.countHandshake(req).then(
+      () => callback(null, true),
+      () => callback('Server error', false),
+    );
   }
 }

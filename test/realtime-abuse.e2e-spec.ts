@@ -1,0 +1,371 @@
+import WebSocket from 'ws';
+import { InMemoryConnectionCounter } from '../src/realtime/limits/connection-counter';
+import { ConnectionCounter } from '../src/realtime/limits/connection-counter';
+import { ConnectionLimiter } from '../src/realtime/limits/connection-limiter';
+import { ConnectionRegistry } from '../src/realtime/connection-registry';
+import { NotificationsGateway } from '../src/realtime/notifications.gateway';
+import { ProjectsGateway } from '../src/realtime/projects.gateway';
+import {
+  addMember,
+  createProject,
+  createTask,
+  newUserInput,
+  registerUser,
+  type RegisteredUser,
+} from './support/factories';
+import { CapturingLogger } from './support/logs';
+import {
+  type ClientSocket,
+  closeSockets,
+  connect,
+  connectError,
+  disconnected,
+  eventually,
+  joinedSocket,
+  send,
+  sendOk,
+  serverNamespace,
+  waitFor,
+} from './support/sockets';
+import { createTestApp, TEST_ORIGIN, type TestApp } from './support/test-app';
+
+/** The contract's defaults for the limits under test (the test app raises them otherwise). */
+const CONTRACT_LIMITS = {
+  WS_CONN_RATE_LIMIT: '5',
+  WS_CONN_RATE_WINDOW_MS: '60000',
+  WS_MAX_CONNECTIONS_PER_USER: '5',
+  WS_MAX_CONNECTIONS_PER_IP: '50',
+  WS_EVENT_RATE_LIMIT: '10',
+  WS_EVENT_RATE_WINDOW_MS: '10000',
+  WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT: '5',
+};
+
+describe('Abuse resistance', () => {
+  afterEach(closeSockets);
+
+  describe('handshake rate per IP', () => {
+    let t: TestApp;
+    let user: RegisteredUser;
+    beforeEach(async () => {
+      t = await createTestApp({ env: { WS_CONN_RATE_LIMIT: '5' } });
+      user = await registerUser(t.http);
+    });
+    afterEach(() => t.close());
+
+    it('refuses the 6th handshake in a window with "Too many connections", whatever the namespace', async () => {
+      for (let i = 0; i < 5; i++) {
+        const socket = await connect(t.url, i % 2 ? '/projects' : '/notifications', {
+          token: user.accessToken,
+        });
+        socket.disconnect();
+      }
+      expect(await connectError(t.url, '/projects', { token: user.accessToken })).toBe(
+        'Too many connections',
+      );
+      expect(await connectError(t.url, '/notifications', { token: user.accessToken })).toBe(
+        'Too many connections',
+      );
+    });
+
+    it('ignores a spoofed X-Forwarded-For when TRUST_PROXY is off', async () => {
+      for (let i = 0; i < 5; i++) {
+        const socket = await connect(t.url, '/projects', {
+          token: user.accessToken,
+          extraHeaders: { Origin: TEST_ORIGIN, 'X-Forwarded-For': `198.51.100.${i}` },
+        });
+        socket.disconnect();
+      }
+      const spoofed = {
+        token: user.accessToken,
+        extraHeaders: { Origin: TEST_ORIGIN, 'X-Forwarded-For': '203.0.113.77' },
+      };
+      expect(await connectError(t.url, '/projects', spoofed)).toBe('Too many connections');
+    });
+
+    it('counts per forwarded client IP when TRUST_PROXY is on', async () => {
+      const proxied = await createTestApp({
+        env: { WS_CONN_RATE_LIMIT: '5', TRUST_PROXY: 'true' },
+      });
+      try {
+        const u = await registerUser(proxied.http);
+        const from = (ip: string): object => ({
+          token: u.accessToken,
+          extraHeaders: { Origin: TEST_ORIGIN, 'X-Forwarded-For': `6.6.6.6, ${ip}` },
+        });
+        for (let i = 0; i < 5; i++)
+          (await connect(proxied.url, '/projects', from('198.51.100.1'))).disconnect();
+        expect(await connectError(proxied.url, '/projects', from('198.51.100.1'))).toBe(
+          'Too many connections',
+        );
+        // Another client behind the same proxy has its own budget.
+        expect((await connect(proxied.url, '/projects', from('198.51.100.2'))).connected).toBe(
+          true,
+        );
+      } finally {
+        closeSockets();
+        await proxied.close();
+      }
+    });
+  });
+
+  describe('concurrent connections', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        env: { WS_MAX_CONNECTIONS_PER_USER: '5', WS_MAX_CONNECTIONS_PER_IP: '12' },
+      });
+    });
+    afterAll(() => t.close());
+
+    const counts = (): { sockets: number; keys: number; registry: number } => ({
+      sockets: t.app.get(ConnectionLimiter).size,
+      keys: t.app.get<ConnectionCounter, InMemoryConnectionCounter>(ConnectionCounter).size,
+      registry: t.app.get(ConnectionRegistry).size,
+    });
+    const idle = { sockets: 0, keys: 0, registry: 0 };
+
+    it("refuses one user's 6th concurrent socket across namespaces; the 5th still works", async () => {
+      const user = await registerUser(t.http);
+      const sockets: ClientSocket[] = [];
+      for (const ns of [
+        '/projects',
+        '/projects',
+        '/projects',
+        '/notifications',
+        '/notifications',
+      ]) {
+        sockets.push(await connect(t.url, ns, { token: user.accessToken }));
+      }
+      expect(await connectError(t.url, '/projects', { token: user.accessToken })).toBe(
+        'Too many connections',
+      );
+      expect(await connectError(t.url, '/notifications', { token: user.accessToken })).toBe(
+        'Too many connections',
+      );
+      expect(await send(sockets[4], 'auth:refresh', { token: 'x' })).toMatchObject({
+        error: { code: 'UNAUTHORIZED' },
+      });
+      // Another user is not affected.
+      expect(
+        (await connect(t.url, '/projects', { token: (await registerUser(t.http)).accessToken }))
+          .connected,
+      ).toBe(true);
+
+      const gone = disconnected(sockets[0]);
+      sockets[0].disconnect();
+      await gone;
+      await eventually(() => counts().sockets === 5);
+      expect((await connect(t.url, '/projects', { token: user.accessToken })).connected).toBe(true);
+    });
+
+    it('refuses the IP its 13th concurrent socket, whoever the user', async () => {
+      await eventually(() => counts().sockets === 0);
+      const users = await Promise.all([1, 2, 3].map(() => registerUser(t.http)));
+      for (const u of users) {
+        for (let i = 0; i < 4; i++) await connect(t.url, '/projects', { token: u.accessToken });
+      }
+      const fresh = await registerUser(t.http);
+      expect(await connectError(t.url, '/projects', { token: fresh.accessToken })).toBe(
+        'Too many connections',
+      );
+    });
+
+    it('gives every slot back, exactly once, after 200 connections ended in every way', async () => {
+      closeSockets();
+      await eventually(() => JSON.stringify(counts()) === JSON.stringify(idle));
+      const user = await registerUser(t.http);
+      const wsUrl = `${t.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`;
+      for (let i = 0; i < 200; i++) {
+        const kind = i % 4;
+        if (kind === 3) {
+          // The transport dies while the server is still authenticating the CONNECT.
+          const ws = new WebSocket(wsUrl, { headers: { Origin: TEST_ORIGIN } });
+          await new Promise<void>((resolve) =>
+            ws.on('message', (data: Buffer) => {
+              ws.send(`40/projects,${JSON.stringify({ token: user.accessToken })}`);
+              ws.terminate();
+              resolve(void data);
+            }),
+          );
+          continue;
+        }
+        const socket = await connect(t.url, i % 2 ? '/projects' : '/notifications', {
+          token: user.accessToken,
+        });
+        const gone = disconnected(socket);
+        if (kind === 0) socket.disconnect(); // the client leaves
+        if (kind === 1) socket.io.engine.close(); // the connection drops
+        if (kind === 2) {
+          // The server kicks it.
+          const gateway = i % 2 ? ProjectsGateway : NotificationsGateway;
+          serverNamespace(t.app, gateway).sockets.get(socket.id!)?.disconnect(true);
+        }
+        await gone;
+      }
+      await eventually(() => JSON.stringify(counts()) === JSON.stringify(idle));
+      expect(counts()).toEqual(idle);
+      // The caps still work afterwards.
+      for (let i = 0; i < 5; i++) await connect(t.url, '/projects', { token: user.accessToken });
+      expect(await connectError(t.url, '/projects', { token: user.accessToken })).toBe(
+        'Too many connections',
+      );
+    });
+  });
+  describe('request rate per user and request type', () => {
+    let t: TestApp;
+    let logs: CapturingLogger;
+    let alice: RegisteredUser;
+    let bob: RegisteredUser;
+    let projectId: string;
+    let taskId: string;
+    beforeAll(async () => {
+      logs = new CapturingLogger();
+      t = await createTestApp({
+        env: { ...CONTRACT_LIMITS, WS_CONN_RATE_LIMIT: '1000', METRICS_ENABLED: 'true' },
+        logger: logs,
+      });
+      [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+      projectId = (await createProject(t.http, alice)).id;
+      await addMember(t.http, alice, projectId, bob);
+      taskId = (await createTask(t.http, alice, projectId)).id;
+    });
+    afterAll(() => t.close());
+
+    it('drops the 11th quick task_moved with RATE_LIMITED, shares the budget between tabs, then disconnects a flooder', async () => {
+      const flooder = await joinedSocket(t.url, alice.accessToken, projectId);
+      const secondTab = await connect(t.url, '/projects', { token: alice.accessToken });
+      const bystander = await joinedSocket(t.url, bob.accessToken, projectId);
+      const move = { projectId, taskId, newStatus: 'done' };
+
+      const first = await Promise.all(
+        Array.from({ length: 11 }, () => send(flooder, 'task_moved', move)),
+      );
+      expect(first.slice(0, 10).every((r) => r.ok)).toBe(true);
+      expect(first[10]).toEqual({
+        ok: false,
+        error: {
+          code: 'RATE_LIMITED',
+          message: 'Too many requests',
+          data: { retryAfterMs: expect.any(Number) },
+        },
+      });
+      const { retryAfterMs } = (first[10] as { error: { data: { retryAfterMs: number } } }).error
+        .data;
+      expect(retryAfterMs).toBeGreaterThan(0);
+      expect(retryAfterMs).toBeLessThanOrEqual(10_000);
+      // Same user, another socket: the same budget. Another request type: its own budget.
+      expect(await send(secondTab, 'task_moved', move)).toMatchObject({
+        error: { code: 'RATE_LIMITED' },
+      });
+      expect(await send(flooder, 'task:lock', { projectId, taskId })).toMatchObject({ ok: true });
+      await sendOk(flooder, 'task:unlock', { projectId, taskId });
+
+      // Another member in the same room is unaffected, and still hears the room.
+      const heard = waitFor(bystander, 'task_updated');
+      expect(await send(bystander, 'task_moved', move)).toMatchObject({ ok: true });
+      await heard;
+
+      // Violations 2 to 5 (the first tab's own count) end the flooding socket.
+      const gone = disconnected(flooder);
+      const warned = waitFor(flooder, 'error');
+      for (let i = 0; i < 4; i++) flooder.emit('task_moved', move, () => undefined);
+      expect(await warned).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(await gone).toBe('io server disconnect');
+      expect(bystander.connected).toBe(true);
+      expect(secondTab.connected).toBe(true);
+
+      const audit = logs.lines
+        .filter((l) => l.includes('"audit":"refused"'))
+        .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+      expect(audit).toContainEqual({
+        audit: 'refused',
+        reason: 'rate-limited',
+        ip: '127.0.0.1',
+        userId: alice.user.id,
+        namespace: '/projects',
+        event: 'task_moved',
+      });
+      expect(audit).toContainEqual(
+        expect.objectContaining({ reason: 'disconnected-for-abuse', userId: alice.user.id }),
+      );
+      const metrics = await t.http.get('/api/metrics').expect(200);
+      expect(metrics.text).toMatch(
+        /collabcampus_security_refusals_total\{reason="rate-limited",namespace="\/projects"\} [1-9]/,
+      );
+      expect(logs.text()).not.toContain(alice.accessToken);
+    });
+  });
+
+  describe('payload size', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ env: { WS_MAX_PAYLOAD_BYTES: '100000' } });
+    });
+    afterAll(() => t.close());
+
+    it('drops only the sender of a 200 KB packet', async () => {
+      const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+      const projectId = (await createProject(t.http, alice)).id;
+      await addMember(t.http, alice, projectId, bob);
+      const taskId = (await createTask(t.http, alice, projectId)).id;
+      const sender = await joinedSocket(t.url, alice.accessToken, projectId);
+      const other = await joinedSocket(t.url, bob.accessToken, projectId);
+
+      const gone = disconnected(sender);
+      sender.emit('task_moved', {
+        projectId,
+        taskId,
+        newStatus: 'done',
+        note: 'x'.repeat(200_000),
+      });
+      expect(await gone).toMatch(/transport (close|error)/);
+
+      const heard = waitFor(other, 'task_updated');
+      expect(
+        await send(other, 'task_moved', { projectId, taskId, newStatus: 'done' }),
+      ).toMatchObject({
+        ok: true,
+        data: { version: 2 },
+      });
+      await heard;
+    });
+  });
+
+  describe('REST auth endpoints', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ env: { AUTH_RATE_LIMIT: '3', AUTH_RATE_WINDOW_MS: '60000' } });
+    });
+    afterAll(() => t.close());
+
+    it('throttles register per IP with 429 and Retry-After', async () => {
+      for (let i = 0; i < 3; i++)
+        await t.http.post('/api/auth/register').send(newUserInput()).expect(201);
+      const res = await t.http.post('/api/auth/register').send(newUserInput()).expect(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    });
+
+    it('throttles refresh per IP on its own budget', async () => {
+      for (let i = 0; i < 3; i++) {
+        await t.http
+          .post('/api/auth/refresh')
+          .send({ refreshToken: `unknown-${i}` })
+          .expect(401);
+      }
+      const res = await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: 'unknown' })
+        .expect(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    });
+  });
+
+  it('serves no metrics unless METRICS_ENABLED', async () => {
+    const t = await createTestApp();
+    try {
+      await t.http.get('/api/metrics').expect(404);
+    } finally {
+      await t.close();
+    }
+  });
+});
