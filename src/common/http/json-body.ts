@@ -1,5 +1,9 @@
 /** Keys that can reach an object's prototype when copied; no request body needs them. */
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 
 /**
  * JSON.parse reviver for request bodies: refuses prototype keys at any depth, before any

@@ -1,9 +1,12 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { AppError } from '../errors/app-error';
+import { PROTOTYPE_KEYS } from '../http/json-body';
 
 /** Bounds on what a hostile payload can make us echo back. */
 const MAX_REPORTED_FIELDS = 10;
 const MAX_FIELD_NAME_LENGTH = 64;
+/** No request has nested fields; deeper structures are refused before anything walks them. */
+const MAX_PAYLOAD_DEPTH = 8;
 
 /**
  * Socket payload validation: the same rules as REST (unknown fields rejected, strings where strings
@@ -19,8 +22,29 @@ class WsValidationPipe extends ValidationPipe {
     ) {
       throw new AppError('VALIDATION_FAILED', 'Invalid payload: expected an object');
     }
+    const problem = this.toValidate(metadata) ? shapeProblem(value) : null;
+    if (problem) throw new AppError('VALIDATION_FAILED', `Invalid payload: ${problem}`);
     return super.transform(value, metadata);
   }
+}
+
+/**
+ * Socket.IO parses payloads with plain JSON.parse, so a `__proto__` key arrives as an own
+ * property; like REST bodies, payloads carrying a prototype key at any depth are refused (Nest's
+ * pipe would silently drop `__proto__` and accept the rest). Walked without recursion.
+ */
+function shapeProblem(payload: unknown): string | null {
+  const pending: [value: unknown, depth: number][] = [[payload, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_PAYLOAD_DEPTH) return 'nested too deeply';
+    for (const [key, child] of Object.entries(value)) {
+      if (PROTOTYPE_KEYS.has(key)) return `${key} is not allowed`;
+      pending.push([child, depth + 1]);
+    }
+  }
+  return null;
 }
 
 export const createWsValidationPipe = (): ValidationPipe =>

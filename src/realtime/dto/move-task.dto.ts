@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min, ValidateIf } from 'class-validator';
 import { IsObjectIdString } from '../../common/validation/object-id';
 import { TASK_STATUSES, type TaskStatus } from '../../tasks/task.schema';
 
@@ -10,6 +10,13 @@ export class MoveTaskDto {
 
   @IsIn(TASK_STATUSES) newStatus!: TaskStatus;
 
-  /** The version the client saw; a move based on an older one is a CONFLICT. */
-  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) expectedVersion?: number;
+  /**
+   * The version the client saw; a move based on an older one is a CONFLICT. Optional, but when
+   * present it must be a version (null is not: IsOptional would let it through as "absent").
+   */
+  @ValidateIf((_dto, value) => value !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  expectedVersion?: number;
 }
