@@ -1,6 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { ERROR_CODES } from '../src/common/errors/app-error';
+import { PROJECTS_REQUESTS } from '../src/realtime/realtime.events';
 import {
   addMember,
   createProject,
@@ -23,14 +24,8 @@ import { createTestApp, type TestApp } from './support/test-app';
 /** Reproduce a run with FUZZ_SEED=<the seed it printed>. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const PAYLOADS_PER_EVENT = 200;
-const EVENTS = [
-  'project:join',
-  'project:leave',
-  'task_moved',
-  'task:lock',
-  'task:unlock',
-  'auth:refresh',
-];
+/** Every request `/projects` handles (the fuzzer adds stray event names of its own). */
+const EVENTS = [...PROJECTS_REQUESTS];
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed exactly. */
 function random(seed: number): () => number {
