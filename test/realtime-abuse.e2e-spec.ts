@@ -211,6 +211,38 @@ describe('Abuse resistance', () => {
       );
     });
   });
+  it('gives the slots back when a client stops answering pings', async () => {
+    const t = await createTestApp({
+      env: { WS_PING_INTERVAL_MS: '200', WS_PING_TIMEOUT_MS: '200' },
+    });
+    try {
+      const user = await registerUser(t.http);
+      const limiter = t.app.get(ConnectionLimiter);
+      // A raw client that connects to /projects, then never answers the server's pings.
+      const ws = new WebSocket(
+        `${t.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
+        {
+          headers: { Origin: TEST_ORIGIN },
+        },
+      );
+      const connected = new Promise<void>((resolve) =>
+        ws.on('message', (data: Buffer) => {
+          const packet = data.toString();
+          if (packet.startsWith('0{'))
+            ws.send(`40/projects,${JSON.stringify({ token: user.accessToken })}`);
+          if (packet.startsWith('40/projects,')) resolve();
+        }),
+      );
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      await connected;
+      expect(limiter.size).toBe(1);
+      await closed;
+      await eventually(() => limiter.size === 0 && t.app.get(ConnectionRegistry).size === 0);
+    } finally {
+      await t.close();
+    }
+  });
+
   describe('request rate per user and request type', () => {
     let t: TestApp;
     let logs: CapturingLogger;
