@@ -7,11 +7,17 @@ import { configureApp } from './app.setup';
 import { OperatorError } from './common/errors/operator-error';
 import { AppConfig } from './config/app-config';
 
+/** An orchestrator's usual grace period; a shutdown stuck past it is cut short. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 async function bootstrap(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const app = await NestFactory.create<NestExpressApplication>(AppModule);
   configureApp(app);
   app.enableShutdownHooks();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+  }
   const config = app.get(AppConfig);
   const logger = new Logger('Bootstrap');
   config.warnings.forEach((warning) => logger.warn(warning));

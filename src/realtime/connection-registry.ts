@@ -113,6 +113,13 @@ export class ConnectionRegistry {
     this.sockets.get(socketId)?.locks.delete(taskId);
   }
 
+  /** Every lock held by a socket of this instance. */
+  allLocks(): (HeldLock & { socketId: string })[] {
+    return [...this.sockets.entries()].flatMap(([socketId, entry]) =>
+      [...entry.locks.values()].map(({ taskId, projectId }) => ({ socketId, taskId, projectId })),
+    );
+  }
+
   /** The locks the socket holds in one project. */
   locksIn(socketId: string, projectId: string): HeldLock[] {
     const entry = this.sockets.get(socketId);

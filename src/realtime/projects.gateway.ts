@@ -223,6 +223,20 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (wasOnline) await this.announceIfGone(projectId, userId);
   }
 
+  /** Shutdown: releases every lock this instance's sockets hold, telling each room. */
+  async releaseAllLocks(): Promise<void> {
+    await Promise.all(
+      this.registry
+        .allLocks()
+        .map(({ socketId, ...lock }) => this.releaseLocks(socketId, [lock], 'disconnect')),
+    );
+  }
+
+  /** Shutdown: closes every Engine.IO connection of this instance, all namespaces included. */
+  closeAllConnections(): void {
+    this.server.server.engine.close();
+  }
+
   /** Online members of a project (users with a socket in its room), with their socket counts. */
   private async onlineMembers(projectId: string): Promise<Map<string, number>> {
     const sockets = await this.server.in(projectRoom(projectId)).fetchSockets();

@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { ConnectionRegistry } from './connection-registry';
+import { GracefulShutdown } from './graceful-shutdown.service';
 import { ConnectionCounter, InMemoryConnectionCounter } from './limits/connection-counter';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { NotificationsGateway } from './notifications.gateway';
@@ -26,6 +27,7 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
     WsThrottlerGuard,
     ProjectsGateway,
     NotificationsGateway,
+    GracefulShutdown,
   ],
   // The adapter, built outside the module, takes the limiter from the application.
   exports: [ConnectionLimiter],

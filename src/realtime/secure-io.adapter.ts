@@ -51,6 +51,7 @@ export class SecureIoAdapter extends IoAdapter {
    * with 403 on the polling transport and 400 on a WebSocket upgrade.
    */
   private allowHandshake(req: IncomingMessage, callback: AllowRequestCallback): void {
+    if (!this.limiter.isAccepting) return callback('Server shutting down', false);
     if (!isAllowedOrigin(req.headers.origin, this.config.cors)) {
       this.audit.refused({ reason: 'origin-not-allowed', ip: this.limiter.ipOf(req) });
       return callback('Origin not allowed', false);

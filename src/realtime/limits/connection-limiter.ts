@@ -32,6 +32,18 @@ export class ConnectionLimiter {
     private readonly audit: SecurityAudit,
   ) {}
 
+  private accepting = true;
+
+  /** Whether new handshakes are let in (false once the instance is shutting down). */
+  get isAccepting(): boolean {
+    return this.accepting;
+  }
+
+  /** Shutdown: from now on every handshake is refused, so clients go to another instance. */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
   /** Sockets currently holding slots (zero when none is connected). */
   get size(): number {
     return this.slots.size;
