@@ -4,7 +4,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import ms, { type StringValue } from 'ms';
 import { OperatorError } from '../common/errors/operator-error';
-import { Environment, type NodeEnv } from './environment';
+import { Environment, type LogLevel, type NodeEnv } from './environment';
 
 const MIN_PRODUCTION_SECRET_LENGTH = 64;
 
@@ -49,6 +49,7 @@ export class AppConfig {
   readonly authRate!: { readonly limit: number; readonly windowMs: number };
   /** Whether GET /api/metrics serves Prometheus metrics. */
   readonly metricsEnabled!: boolean;
+  readonly logLevel!: LogLevel;
   readonly lockTtlMs!: number;
   /** Warnings for the operator, logged once at boot (e.g. generated development secrets). */
   readonly warnings!: readonly string[];
@@ -128,6 +129,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     authRate: { limit: raw.AUTH_RATE_LIMIT, windowMs: raw.AUTH_RATE_WINDOW_MS },
     metricsEnabled: raw.METRICS_ENABLED,
+    logLevel: raw.LOG_LEVEL,
     lockTtlMs: raw.LOCK_TTL_MS,
     warnings,
   });

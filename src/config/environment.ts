@@ -13,6 +13,8 @@ import {
 } from 'class-validator';
 
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type NodeEnv = (typeof NODE_ENVS)[number];
 
 /** `ms`-style duration ("15m", "7d", "500ms") or a whole number of seconds ("900"). */
@@ -77,6 +79,7 @@ export class Environment {
   @IntSetting(1) AUTH_RATE_LIMIT: number = 20;
   @IntSetting(1) AUTH_RATE_WINDOW_MS: number = 60000;
   @IsOptional() @Transform(toBool) @IsBoolean() METRICS_ENABLED: boolean = false;
+  @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
   // An edit lock is renewed while someone edits; a day is far beyond any use and any timer.
   @IntSetting(1, 86_400_000) LOCK_TTL_MS: number = 30000;
 }

@@ -3,6 +3,9 @@ import type { LoggerService, Type } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import type { Writable } from 'node:stream';
+import { LOG_DESTINATION } from '../../src/observability/logging';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -45,6 +48,8 @@ export interface TestAppOptions {
   keepDatabase?: boolean;
   /** Receives the app's log output (default: errors and warnings to the console). */
   logger?: LoggerService;
+  /** Run the production logger (pino, JSON lines) and send its output here instead. */
+  logDestination?: Writable;
 }
 
 /**
@@ -69,10 +74,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   })
     .overrideProvider(AppConfig)
     .useValue(config)
+    .overrideProvider(LOG_DESTINATION)
+    .useValue(options.logDestination ?? process.stdout)
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     logger: options.logger ?? ['error', 'warn'],
   });
+  if (options.logDestination) app.useLogger(app.get(PinoLogger));
   configureApp(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
