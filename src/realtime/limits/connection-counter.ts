@@ -1,41 +1,42 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * Concurrent-connection counts. The one store interface behind the per-user and per-IP caps: in
- * memory by default; a shared implementation (Redis) makes the caps hold across instances.
+ * Concurrent-connection counts: the one store interface behind the per-user and per-IP caps. A
+ * count is the set of members (socket ids) holding a slot under a key, so giving a slot back twice
+ * is harmless, and a shared store can expire the members of an instance that died.
+ * In memory by default; RedisConnectionCounter makes the caps hold across instances.
  */
 export abstract class ConnectionCounter {
-  /** Takes one slot under `key` unless `max` are taken already; true when it took one. */
-  abstract acquire(key: string, max: number): Promise<boolean>;
-  /** Gives back a slot taken by `acquire`. */
-  abstract release(key: string): Promise<void>;
+  /** Adds `member` under `key` unless `max` members are there already; true when it is in. */
+  abstract acquire(key: string, member: string, max: number): Promise<boolean>;
+  abstract release(key: string, member: string): Promise<void>;
   abstract count(key: string): Promise<number>;
 }
 
 @Injectable()
 export class InMemoryConnectionCounter extends ConnectionCounter {
-  private readonly counts = new Map<string, number>();
+  private readonly members = new Map<string, Set<string>>();
 
-  /** Keys with at least one slot taken (zero once every connection has gone). */
+  /** Keys with at least one member (zero once every connection has gone). */
   get size(): number {
-    return this.counts.size;
+    return this.members.size;
   }
 
-  acquire(key: string, max: number): Promise<boolean> {
-    const taken = this.counts.get(key) ?? 0;
-    if (taken >= max) return Promise.resolve(false);
-    this.counts.set(key, taken + 1);
+  acquire(key: string, member: string, max: number): Promise<boolean> {
+    const held = this.members.get(key) ?? new Set<string>();
+    if (!held.has(member) && held.size >= max) return Promise.resolve(false);
+    this.members.set(key, held.add(member));
     return Promise.resolve(true);
   }
 
-  release(key: string): Promise<void> {
-    const taken = this.counts.get(key) ?? 0;
-    if (taken <= 1) this.counts.delete(key);
-    else this.counts.set(key, taken - 1);
+  release(key: string, member: string): Promise<void> {
+    const held = this.members.get(key);
+    held?.delete(member);
+    if (held?.size === 0) this.members.delete(key);
     return Promise.resolve();
   }
 
   count(key: string): Promise<number> {
-    return Promise.resolve(this.counts.get(key) ?? 0);
+    return Promise.resolve(this.members.get(key)?.size ?? 0);
   }
 }

@@ -106,12 +106,12 @@ export class ConnectionLimiter {
     const userKey = `user:${socket.data.user.id}`;
     const ipKey = `ip:${ip}`;
     const refusal = { ip, userId: socket.data.user.id, namespace: socket.nsp.name };
-    if (!(await this.counter.acquire(userKey, maxConnectionsPerUser))) {
+    if (!(await this.counter.acquire(userKey, socket.id, maxConnectionsPerUser))) {
       this.audit.refused({ reason: 'user-connection-cap', ...refusal });
       return false;
     }
-    if (!(await this.counter.acquire(ipKey, maxConnectionsPerIp))) {
-      await this.counter.release(userKey);
+    if (!(await this.counter.acquire(ipKey, socket.id, maxConnectionsPerIp))) {
+      await this.counter.release(userKey, socket.id);
       this.audit.refused({ reason: 'ip-connection-cap', ...refusal });
       return false;
     }
@@ -126,7 +126,7 @@ export class ConnectionLimiter {
     if (!keys) return;
     this.slots.delete(socketId);
     try {
-      await Promise.all(keys.map((key) => this.counter.release(key)));
+      await Promise.all(keys.map((key) => this.counter.release(key, socketId)));
     } catch (err) {
       this.logger.error(
         'Releasing connection slots failed',
