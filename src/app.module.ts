@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { ProjectsModule } from './projects/projects.module';
 import { RealtimeModule } from './realtime/realtime.module';
+import { RedisModule } from './redis/redis.module';
 import { TasksModule } from './tasks/tasks.module';
 import { ThrottlingModule } from './throttling/throttling.module';
 
@@ -18,6 +19,7 @@ import { ThrottlingModule } from './throttling/throttling.module';
     ConfigModule,
     EventEmitterModule.forRoot(),
     ObservabilityModule,
+    RedisModule,
     ThrottlingModule,
     DatabaseModule,
     AuthModule,

@@ -6,6 +6,8 @@ import { ConnectionRegistry } from './connection-registry';
 import { GracefulShutdown } from './graceful-shutdown.service';
 import { ConnectionCounter, InMemoryConnectionCounter } from './limits/connection-counter';
 import { ConnectionLimiter } from './limits/connection-limiter';
+import { RedisConnectionCounter } from './limits/redis-connection-counter';
+import { RedisConnections } from '../redis/redis-connections';
 import { NotificationsGateway } from './notifications.gateway';
 import { ProjectsGateway } from './projects.gateway';
 import { SocketAuthService } from './socket-auth.service';
@@ -20,7 +22,12 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
   imports: [AuthModule, ProjectsModule, TasksModule],
   providers: [
     ConnectionRegistry,
-    { provide: ConnectionCounter, useClass: InMemoryConnectionCounter },
+    {
+      provide: ConnectionCounter,
+      inject: [RedisConnections],
+      useFactory: (redis: RedisConnections): ConnectionCounter =>
+        redis.client ? new RedisConnectionCounter(redis.client) : new InMemoryConnectionCounter(),
+    },
     ConnectionLimiter,
     SocketAuthService,
     WsJwtGuard,

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppConfig } from '../config/app-config';
 import { SecurityAudit } from '../observability/security-audit.service';
+import { RedisConnections } from '../redis/redis-connections';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { isAllowedOrigin } from './origin-policy';
 
@@ -18,12 +20,14 @@ export class SecureIoAdapter extends IoAdapter {
   private readonly config: AppConfig;
   private readonly limiter: ConnectionLimiter;
   private readonly audit: SecurityAudit;
+  private readonly redis: RedisConnections;
 
   constructor(app: INestApplicationContext) {
     super(app);
     this.config = app.get(AppConfig);
     this.limiter = app.get(ConnectionLimiter);
     this.audit = app.get(SecurityAudit);
+    this.redis = app.get(RedisConnections);
   }
 
   override createIOServer(port: number, _gatewayOptions?: ServerOptions): Server {
@@ -41,6 +45,11 @@ export class SecureIoAdapter extends IoAdapter {
       cors: { origin: cors.anyOrigin ? true : [...cors.origins], credentials: true },
       allowRequest: (req, callback) => this.allowHandshake(req, callback),
     } satisfies Partial<ServerOptions>) as Server;
+    // With REDIS_URL, rooms span instances: broadcasts, socketsLeave, disconnectSockets and
+    // fetchSockets reach sockets wherever they are connected.
+    if (this.redis.enabled) {
+      server.adapter(createAdapter(this.redis.open('pub'), this.redis.open('sub')));
+    }
     // The main namespace always exists in Socket.IO; it serves nothing here.
     server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     return server;

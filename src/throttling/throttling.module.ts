@@ -1,7 +1,10 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Module } from '@nestjs/common';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
+import { RedisConnections } from '../redis/redis-connections';
+import { FailOpenThrottlerStorage } from './fail-open-throttler-storage';
 
 /** Login: 5 attempts per IP + email per minute (fixed by the API contract). Named "default" so
  * its 429 carries a plain Retry-After header. */
@@ -21,8 +24,12 @@ const isHttp = (context: ExecutionContext): boolean => context.getType() === 'ht
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [AppConfig, RedisConnections],
+      useFactory: (config: AppConfig, redis: RedisConnections) => ({
+        // With REDIS_URL every instance counts in one place; otherwise in this process's memory.
+        storage: redis.client
+          ? new FailOpenThrottlerStorage(new ThrottlerStorageRedisService(redis.client))
+          : undefined,
         throttlers: [
           { name: LOGIN_THROTTLER, ttl: 60_000, limit: 5, skipIf: (c) => !isHttp(c) },
           {
