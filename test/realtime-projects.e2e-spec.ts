@@ -74,13 +74,13 @@ describe(ProjectsGateway.name, () => {
       const aliceSocket = await joined(alice);
       const presence = waitFor(aliceSocket, 'presence:update');
       const bobSocket = await joined(bob);
-      expect(await presence).toEqual({ projectId, online: [alice.user.id, bob.user.id] });
+      expect(await presence).toEqual({ projectId, online: [alice.user.id, bob.user.id].sort() });
 
       // Bob's second socket changes nobody's presence.
       const seen = record(aliceSocket);
       const second = await socketOf(bob);
       const reply = await sendOk(second, 'project:join', { projectId });
-      expect(reply.online).toEqual([alice.user.id, bob.user.id]);
+      expect(reply.online).toEqual([alice.user.id, bob.user.id].sort());
       await flush(aliceSocket);
       expect(seen.get('presence:update')).toBeUndefined();
       // Joining again is harmless and announces nothing either.

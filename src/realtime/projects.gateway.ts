@@ -108,12 +108,12 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (!rejoin && online.get(socket.data.user.id) === 1) {
       this.server
         .to(room)
-        .emit('presence:update', { projectId: project.id, online: [...online.keys()] });
+        .emit('presence:update', { projectId: project.id, online: [...online.keys()].sort() });
     }
     return ok({
       projectId: project.id,
       members: project.members.map(({ userId, role }) => ({ userId, role })),
-      online: [...online.keys()],
+      online: [...online.keys()].sort(),
     });
   }
 
@@ -237,7 +237,10 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.server.server.engine.close();
   }
 
-  /** Online members of a project (users with a socket in its room), with their socket counts. */
+  /**
+   * Online members of a project (users with a socket in its room, on any instance), with their
+   * socket counts, in id order so that every instance gives the same answer.
+   */
   private async onlineMembers(projectId: string): Promise<Map<string, number>> {
     const sockets = await this.server.in(projectRoom(projectId)).fetchSockets();
     const counts = new Map<string, number>();
@@ -251,7 +254,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     if (online.has(userId)) return;
     this.server
       .to(projectRoom(projectId))
-      .emit('presence:update', { projectId, online: [...online.keys()] });
+      .emit('presence:update', { projectId, online: [...online.keys()].sort() });
   }
 
   private async releaseLocks(

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# What the end-to-end tests start besides the app: a real Redis (two-instance tests). Installed
+# from Debian when missing; needs root or sudo, as on the CI and development machines.
+set -euo pipefail
+
+packages=()
+command -v redis-server >/dev/null || packages+=(redis-server)
+[ ${#packages[@]} -eq 0 ] && exit 0
+
+echo "Installing test dependencies from apt: ${packages[*]}..."
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "Cannot install ${packages[*]}: run as root, install sudo, or install them yourself." >&2
+    exit 1
+  fi
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+# Debian starts the packaged service; the tests run their own instances on free ports.
+if command -v systemctl >/dev/null; then $sudo systemctl disable --now redis-server >/dev/null 2>&1 || true; fi

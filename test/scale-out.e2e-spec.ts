@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { databaseUri } from '../src/database/embedded/embedded-database';
+import {
+  addMember,
+  bearer,
+  createProject,
+  createTask,
+  login,
+  registerUser,
+  type RegisteredUser,
+} from './support/factories';
+import { startRedis, type RedisServer } from './support/redis-server';
+import {
+  closeSockets,
+  connect,
+  connectError,
+  disconnected,
+  joinedSocket,
+  send,
+  sendOk,
+  waitFor,
+} from './support/sockets';
+import { createTestApp, type TestApp } from './support/test-app';
+
+describe('Two instances behind one Redis and one database', () => {
+  let redis: RedisServer;
+  let one: TestApp;
+  let two: TestApp;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let projectId: string;
+  let taskId: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = {
+      REDIS_URL: redis.url,
+      MONGODB_URI: databaseUri(
+        process.env.TEST_DATABASE_SERVER_URI!,
+        `cc_scale_${randomBytes(4).toString('hex')}`,
+      ),
+      WS_MAX_CONNECTIONS_PER_USER: '5',
+    };
+    one = await createTestApp({ env, keepDatabase: true });
+    two = await createTestApp({ env });
+    [alice, bob] = await Promise.all([registerUser(one.http), registerUser(two.http)]);
+    projectId = (await createProject(one.http, alice)).id;
+    await addMember(one.http, alice, projectId, bob);
+  });
+  beforeEach(async () => {
+    taskId = (await createTask(two.http, bob, projectId)).id;
+  });
+  afterEach(closeSockets);
+  afterAll(async () => {
+    await one.close();
+    await two.close();
+    await redis.stop();
+  });
+
+  it('reports Redis in readiness', async () => {
+    const res = await one.http.get('/api/health/ready').expect(200);
+    expect(res.body).toEqual({ status: 'ok', checks: { database: 'up', redis: 'up' } });
+  });
+
+  it('broadcasts moves both ways and counts presence on both instances', async () => {
+    const a = await joinedSocket(one.url, alice.accessToken, projectId);
+    const presence = waitFor(a, 'presence:update');
+    const b = await joinedSocket(two.url, bob.accessToken, projectId);
+    expect((await presence).online).toEqual([alice.user.id, bob.user.id].sort());
+    expect((await sendOk(b, 'project:join', { projectId })).online).toEqual(
+      [alice.user.id, bob.user.id].sort(),
+    );
+
+    const toA = waitFor(a, 'task_updated');
+    await sendOk(b, 'task_moved', { projectId, taskId, newStatus: 'in-progress' });
+    expect(await toA).toMatchObject({ taskId, newStatus: 'in-progress', movedBy: bob.user.id });
+    const toB = waitFor(b, 'task_updated');
+    await sendOk(a, 'task_moved', { projectId, taskId, newStatus: 'done' });
+    expect(await toB).toMatchObject({
+      taskId,
+      newStatus: 'done',
+      version: 3,
+      movedBy: alice.user.id,
+    });
+  });
+
+  it('blocks a move on instance 2 with a lock taken on 1, and releases it to 2 when its holder leaves', async () => {
+    const a = await joinedSocket(one.url, alice.accessToken, projectId);
+    const b = await joinedSocket(two.url, bob.accessToken, projectId);
+    const locked = waitFor(b, 'task:locked');
+    await sendOk(a, 'task:lock', { projectId, taskId });
+    expect(await locked).toMatchObject({ taskId, userId: alice.user.id });
+    expect(await send(b, 'task_moved', { projectId, taskId, newStatus: 'done' })).toMatchObject({
+      error: { code: 'LOCKED', data: { heldBy: alice.user.id } },
+    });
+    const unlocked = waitFor(b, 'task:unlocked');
+    a.disconnect();
+    expect(await unlocked).toEqual({ taskId, projectId, reason: 'disconnect' });
+    await sendOk(b, 'task:lock', { projectId, taskId });
+  });
+
+  it('disconnects, on instance 2, the sockets of a session logged out through instance 1', async () => {
+    const session = await login(one.http, alice);
+    const remote = await connect(two.url, '/projects', { token: session.accessToken });
+    const revoked = waitFor(remote, 'session:revoked');
+    const gone = disconnected(remote);
+    await one.http
+      .post('/api/auth/logout')
+      .set(bearer(session.accessToken))
+      .send({ refreshToken: session.refreshToken })
+      .expect(204);
+    await revoked;
+    expect(await gone).toBe('io server disconnect');
+  });
+
+  it('evicts, on instance 2, a member removed through instance 1', async () => {
+    const carol = await registerUser(one.http);
+    await addMember(one.http, alice, projectId, carol);
+    const remote = await joinedSocket(two.url, carol.accessToken, projectId);
+    const removed = waitFor(remote, 'project:removed');
+    await one.http
+      .delete(`/api/projects/${projectId}/members/${carol.user.id}`)
+      .set(bearer(alice.accessToken))
+      .expect(204);
+    expect(await removed).toEqual({ projectId });
+    expect(
+      await send(remote, 'task_moved', { projectId, taskId, newStatus: 'done' }),
+    ).toMatchObject({
+      error: { code: 'FORBIDDEN' },
+    });
+  });
+
+  it("counts one user's sockets on both instances against one cap", async () => {
+    const dave = await registerUser(one.http);
+    for (let i = 0; i < 3; i++) await connect(one.url, '/projects', { token: dave.accessToken });
+    for (let i = 0; i < 2; i++)
+      await connect(two.url, '/notifications', { token: dave.accessToken });
+    expect(await connectError(two.url, '/projects', { token: dave.accessToken })).toBe(
+      'Too many connections',
+    );
+    expect(await connectError(one.url, '/projects', { token: dave.accessToken })).toBe(
+      'Too many connections',
+    );
+  });
+});
