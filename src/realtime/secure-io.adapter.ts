@@ -48,7 +48,7 @@ export class SecureIoAdapter extends IoAdapter {
     // With REDIS_URL, rooms span instances: broadcasts, socketsLeave, disconnectSockets and
     // fetchSockets reach sockets wherever they are connected.
     if (this.redis.enabled) {
-      server.adapter(createAdapter(this.redis.open('pub'), this.redis.open('sub')));
+      server.adapter(createAdapter(this.redis.openPublisher(), this.redis.open('sub')));
     }
     // The main namespace always exists in Socket.IO; it serves nothing here.
     server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));

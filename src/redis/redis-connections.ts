@@ -37,6 +37,22 @@ export class RedisConnections implements OnApplicationShutdown {
     return redis;
   }
 
+  /**
+   * The Socket.IO adapter's publisher. The adapter never awaits its PUBLISH calls, so while Redis
+   * is down each broadcast would become an unhandled rejection, which ends a Node process. Here a
+   * failed publish is logged and the broadcast reaches this instance's sockets only.
+   */
+  openPublisher(): Redis {
+    const redis = this.open('pub');
+    const publish = redis.publish.bind(redis);
+    const safePublish = (channel: string, message: string): Promise<number> =>
+      publish(channel, message).catch((err: Error) => {
+        this.logger.warn(`Redis publish failed, broadcast stays on this instance: ${err.message}`);
+        return 0;
+      });
+    return Object.assign(redis, { publish: safePublish });
+  }
+
   /** Readiness: does Redis answer a PING in time? True when Redis is not used. */
   async isUp(): Promise<boolean> {
     if (!this.client) return true;

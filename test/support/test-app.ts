@@ -4,7 +4,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { LOG_DESTINATION } from '../../src/observability/logging';
 import type { Connection } from 'mongoose';
 import request from 'supertest';
@@ -75,7 +75,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     .overrideProvider(AppConfig)
     .useValue(config)
     .overrideProvider(LOG_DESTINATION)
-    .useValue(options.logDestination ?? process.stdout)
+    .useValue(
+      options.logDestination ?? new Writable({ write: (_chunk, _encoding, done) => done() }),
+    )
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     logger: options.logger ?? ['error', 'warn'],
