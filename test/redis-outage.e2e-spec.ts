@@ -55,6 +55,11 @@ describe('Redis outage under connected clients', () => {
     });
     expect(await heard).toMatchObject({ taskId, version: 2 });
     expect(await send(a, 'task:lock', { projectId, taskId })).toMatchObject({ ok: true });
+    // Presence falls back to this instance's sockets.
+    expect(await send(b, 'project:join', { projectId })).toMatchObject({
+      ok: true,
+      data: { online: [alice.user.id, bob.user.id].sort() },
+    });
     // New connections cannot be counted against the caps, so they are refused for now.
     expect(await connectError(t.url, '/projects', { token: alice.accessToken })).toBe(
       'Server error',

@@ -242,7 +242,15 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * socket counts, in id order so that every instance gives the same answer.
    */
   private async onlineMembers(projectId: string): Promise<Map<string, number>> {
-    const sockets = await this.server.in(projectRoom(projectId)).fetchSockets();
+    const room = projectRoom(projectId);
+    const sockets = await this.server
+      .in(room)
+      .fetchSockets()
+      .catch((err: Error) => {
+        // Other instances cannot be asked (Redis is down): this instance's view is the best left.
+        this.logger.warn(`Presence limited to this instance: ${err.message}`);
+        return this.server.local.in(room).fetchSockets();
+      });
     const counts = new Map<string, number>();
     for (const { data } of sockets) counts.set(data.user.id, (counts.get(data.user.id) ?? 0) + 1);
     return counts;
