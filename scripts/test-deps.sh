@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# What the end-to-end tests start besides the app: a real Redis (two-instance tests). Installed
-# from Debian when missing; needs root or sudo, as on the CI and development machines.
+# What the end-to-end tests start besides the app: a real Redis (two-instance tests) and a real
+# nginx with TLS (deployment tests; openssl makes their certificate). Installed from Debian when
+# missing; needs root or sudo, as on the CI and development machines.
 set -euo pipefail
 
 packages=()
 command -v redis-server >/dev/null || packages+=(redis-server)
+command -v nginx >/dev/null || packages+=(nginx-light)
+command -v openssl >/dev/null || packages+=(openssl)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 echo "Installing test dependencies from apt: ${packages[*]}..."
@@ -20,4 +23,6 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 # Debian starts the packaged service; the tests run their own instances on free ports.
-if command -v systemctl >/dev/null; then $sudo systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+if command -v systemctl >/dev/null; then
+  $sudo systemctl disable --now redis-server nginx >/dev/null 2>&1 || true
+fi

@@ -14,6 +14,8 @@ const open = new Set<ClientSocket>();
 
 export interface ConnectOptions extends Partial<ManagerOptions & SocketOptions> {
   token?: string;
+  /** Local address to connect from (engine.io-client hands it to `ws`; WebSocket transport only). */
+  localAddress?: string;
   origin?: string | null;
 }
 
