@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
-import { renderTemplate } from './support/nginx';
+import { NGINX, renderTemplate, selfSignedCertificate } from './support/nginx';
 
 interface Compose {
   services: Record<string, { environment?: Record<string, string>; volumes?: string[] }>;
@@ -12,7 +12,6 @@ interface Compose {
 const root = resolve(__dirname, '..');
 const compose = load(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as Compose;
 const template = readFileSync(join(root, 'deploy/nginx/collabcampus.conf.template'), 'utf8');
-const nginxBinary = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
 describe('Deployment files', () => {
   const apps = Object.entries(compose.services).filter(([, s]) => s.environment?.MONGODB_URI);
@@ -44,27 +43,7 @@ describe('Deployment files', () => {
   it('renders, with those values, into a configuration nginx accepts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cc-nginx-check-'));
     try {
-      const cert = join(dir, 'cert.pem');
-      const key = join(dir, 'key.pem');
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=localhost',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-        ],
-        { stdio: 'ignore' },
-      );
+      const { cert, key } = selfSignedCertificate(dir);
       const env: Record<string, string> = {
         ...compose.services.nginx.environment,
         TLS_CERT: cert,
@@ -78,7 +57,7 @@ describe('Deployment files', () => {
         `pid ${dir}/nginx.pid; error_log ${dir}/error.log; events {} http { include ${dir}/site.conf; }`,
       );
       expect(() =>
-        execFileSync(nginxBinary, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')], {
+        execFileSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf')], {
           stdio: 'pipe',
         }),
       ).not.toThrow();

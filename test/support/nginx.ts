@@ -15,7 +15,22 @@ export interface Nginx {
 
 const TEMPLATE = resolve(__dirname, '../../deploy/nginx/collabcampus.conf.template');
 /** Debian installs it in sbin, which is not on every user's PATH. */
-const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+export const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+
+/** A self-signed certificate for localhost, written to `dir`; returns the PEM files' paths. */
+export function selfSignedCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const subject = [
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ];
+  const args = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', ...subject];
+  execFileSync('openssl', [...args, '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
+}
 
 /** Fills `${NAME}` placeholders as envsubst would; nginx's own `$variables` are left alone. */
 export function renderTemplate(template: string, values: Record<string, string>): string {
@@ -46,29 +61,7 @@ const waitForPort = async (port: number, timeoutMs = 5000): Promise<void> => {
 export async function startNginx(upstreams: string[]): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-nginx-'));
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { cert, key } = selfSignedCertificate(dir);
   const site = renderTemplate(readFileSync(TEMPLATE, 'utf8'), {
     APP_UPSTREAMS: upstreams.map((address) => `server ${address};`).join(' '),
     PUBLIC_HOST: 'localhost',
