@@ -15,7 +15,6 @@ import { createWsValidationPipe } from '../common/validation/ws-validation.pipe'
 import { type Ack, ok } from '../common/ws/ack';
 import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
 import { MemberRemovedEvent } from '../projects/member-removed.event';
-import { ConnectionLimiter } from './limits/connection-limiter';
 import { ConnectionRegistry } from './connection-registry';
 import { RefreshSocketTokenDto } from './dto/refresh-socket-token.dto';
 import {
@@ -46,15 +45,11 @@ export class NotificationsGateway
 
   constructor(
     private readonly socketAuth: SocketAuthService,
-    private readonly limiter: ConnectionLimiter,
     private readonly registry: ConnectionRegistry,
   ) {}
 
   afterInit(namespace: AppNamespace): void {
-    namespace
-      .use(this.limiter.refuseOverRate)
-      .use(this.socketAuth.handshakeMiddleware)
-      .use(this.limiter.takeSlots);
+    this.socketAuth.guardHandshakes(namespace);
   }
 
   handleConnection(socket: AppSocket): void {

@@ -20,7 +20,6 @@ import { MemberRemovedEvent } from '../projects/member-removed.event';
 import type { ProjectMembership } from '../projects/project-access.service';
 import { type TaskResponseDto, toTaskResponse } from '../tasks/dto/task.dto';
 import { type TaskActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
-import { ConnectionLimiter } from './limits/connection-limiter';
 import { ConnectionRegistry, type HeldLock } from './connection-registry';
 import { MoveTaskDto } from './dto/move-task.dto';
 import { ProjectRefDto } from './dto/project-ref.dto';
@@ -60,16 +59,12 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   constructor(
     private readonly socketAuth: SocketAuthService,
-    private readonly limiter: ConnectionLimiter,
     private readonly registry: ConnectionRegistry,
     private readonly tasks: TasksService,
   ) {}
 
   afterInit(namespace: AppNamespace): void {
-    namespace
-      .use(this.limiter.refuseOverRate)
-      .use(this.socketAuth.handshakeMiddleware)
-      .use(this.limiter.takeSlots);
+    this.socketAuth.guardHandshakes(namespace);
   }
 
   handleConnection(socket: AppSocket): void {

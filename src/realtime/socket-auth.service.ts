@@ -5,6 +5,7 @@ import { clientIp } from '../common/http/client-ip';
 import { AppConfig } from '../config/app-config';
 import { type RefusalReason, SecurityAudit } from '../observability/security-audit.service';
 import { ConnectionRegistry } from './connection-registry';
+import { ConnectionLimiter } from './limits/connection-limiter';
 import { type AppNamespace, type AppSocket, sessionRoom, userRoom } from './realtime.events';
 
 /** Query keys under which clients commonly (and wrongly) send tokens. */
@@ -26,16 +27,28 @@ export class SocketAuthService {
   constructor(
     private readonly auth: AuthService,
     private readonly registry: ConnectionRegistry,
+    private readonly limiter: ConnectionLimiter,
     private readonly config: AppConfig,
     private readonly audit: SecurityAudit,
   ) {}
+
+  /**
+   * The handshake checks of a namespace, in this order: the handshake rate (no work at all for a
+   * flooder), then the token, then the connection slots (which need the user).
+   */
+  guardHandshakes(namespace: AppNamespace): void {
+    namespace
+      .use(this.limiter.refuseOverRate)
+      .use(this.handshakeMiddleware)
+      .use(this.limiter.takeSlots);
+  }
 
   /**
    * Namespace middleware. It runs before Socket.IO connects the socket, and a packet that arrives
    * for a namespace before its connection completes closes the connection, so no handler ever
    * sees an unauthenticated socket (which `handleConnection` could not guarantee).
    */
-  readonly handshakeMiddleware = (socket: AppSocket, next: Next): void => {
+  private readonly handshakeMiddleware = (socket: AppSocket, next: Next): void => {
     const ip = clientIp(socket.request, this.config.trustProxy);
     this.authenticate(socket.handshake).then(
       (verdict) => {

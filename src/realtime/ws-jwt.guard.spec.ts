@@ -4,6 +4,7 @@ import { AppError } from '../common/errors/app-error';
 import type { AppConfig } from '../config/app-config';
 import type { SecurityAudit } from '../observability/security-audit.service';
 import { ConnectionRegistry } from './connection-registry';
+import type { ConnectionLimiter } from './limits/connection-limiter';
 import { SocketAuthService } from './socket-auth.service';
 import { WsJwtGuard } from './ws-jwt.guard';
 
@@ -12,6 +13,7 @@ describe(WsJwtGuard.name, () => {
     new SocketAuthService(
       {} as AuthService,
       new ConnectionRegistry(),
+      {} as ConnectionLimiter,
       {} as AppConfig,
       {} as SecurityAudit,
     ),

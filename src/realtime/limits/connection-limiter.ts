@@ -102,7 +102,8 @@ export class ConnectionLimiter {
 
   private async acquire(socket: AppSocket): Promise<boolean> {
     const { maxConnectionsPerUser, maxConnectionsPerIp } = this.config.ws;
-    const ip = this.ipOf(socket.request);
+    // Set by the token check, which runs before this middleware.
+    const { ip } = socket.data;
     const userKey = `user:${socket.data.user.id}`;
     const ipKey = `ip:${ip}`;
     const refusal = { ip, userId: socket.data.user.id, namespace: socket.nsp.name };
