@@ -6,12 +6,11 @@ import { ConnectionRegistry } from '../src/realtime/connection-registry';
 import { NotificationsGateway } from '../src/realtime/notifications.gateway';
 import { ProjectsGateway } from '../src/realtime/projects.gateway';
 import {
-  addMember,
-  createProject,
+  createSharedProject,
   createTask,
   newUserInput,
-  registerUser,
   type RegisteredUser,
+  registerUser,
 } from './support/factories';
 import { CapturingLogger } from './support/logs';
 import {
@@ -257,8 +256,7 @@ describe('Abuse resistance', () => {
         logger: logs,
       });
       [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-      projectId = (await createProject(t.http, alice)).id;
-      await addMember(t.http, alice, projectId, bob);
+      projectId = await createSharedProject(t.http, alice, bob);
       taskId = (await createTask(t.http, alice, projectId)).id;
     });
     afterAll(() => t.close());
@@ -337,8 +335,7 @@ describe('Abuse resistance', () => {
 
     it('drops only the sender of a 200 KB packet', async () => {
       const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-      const projectId = (await createProject(t.http, alice)).id;
-      await addMember(t.http, alice, projectId, bob);
+      const projectId = await createSharedProject(t.http, alice, bob);
       const taskId = (await createTask(t.http, alice, projectId)).id;
       const sender = await joinedSocket(t.url, alice.accessToken, projectId);
       const other = await joinedSocket(t.url, bob.accessToken, projectId);

@@ -3,11 +3,11 @@ import type { Connection } from 'mongoose';
 import { ERROR_CODES } from '../src/common/errors/app-error';
 import { PROJECTS_REQUESTS } from '../src/realtime/realtime.events';
 import {
-  addMember,
   createProject,
+  createSharedProject,
   createTask,
-  registerUser,
   type RegisteredUser,
+  registerUser,
 } from './support/factories';
 import {
   type AckReply,
@@ -132,8 +132,7 @@ describe('Socket fuzzing', () => {
     t = await createTestApp();
     alice = await registerUser(t.http);
     const bob = await registerUser(t.http);
-    projectId = (await createProject(t.http, alice)).id;
-    await addMember(t.http, alice, projectId, bob);
+    projectId = await createSharedProject(t.http, alice, bob);
     taskId = (await createTask(t.http, alice, projectId)).id;
     foreignProjectId = (await createProject(t.http, bob)).id;
   });

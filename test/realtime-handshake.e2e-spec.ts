@@ -2,7 +2,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { Types, type Connection } from 'mongoose';
 import WebSocket from 'ws';
 import { ProjectsGateway } from '../src/realtime/projects.gateway';
-import { bearer, createProject, registerUser, type RegisteredUser } from './support/factories';
+import { bearer, createProject, type RegisteredUser, registerUser } from './support/factories';
 import { CapturingLogger } from './support/logs';
 import { closeSockets, connect, connectError, sendOk, serverNamespace } from './support/sockets';
 import { createTestApp, TEST_ORIGIN, type TestApp } from './support/test-app';

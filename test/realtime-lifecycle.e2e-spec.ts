@@ -2,14 +2,14 @@ import { ConnectionRegistry } from '../src/realtime/connection-registry';
 import { NotificationsGateway } from '../src/realtime/notifications.gateway';
 import { ProjectsGateway } from '../src/realtime/projects.gateway';
 import {
-  addMember,
   bearer,
   createProject,
+  createSharedProject,
   createTask,
   login,
   refreshTokens,
-  registerUser,
   type RegisteredUser,
+  registerUser,
 } from './support/factories';
 import {
   type ClientSocket,
@@ -119,8 +119,7 @@ describe('Socket lifecycle', () => {
       [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
     });
     beforeEach(async () => {
-      projectId = (await createProject(t.http, alice)).id;
-      await addMember(t.http, alice, projectId, bob);
+      projectId = await createSharedProject(t.http, alice, bob);
     });
     afterAll(() => t.close());
 

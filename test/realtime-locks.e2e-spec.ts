@@ -1,12 +1,12 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import { type Connection, Types } from 'mongoose';
 import {
-  addMember,
   createProject,
+  createSharedProject,
   createTask,
   listTasks,
-  registerUser,
   type RegisteredUser,
+  registerUser,
 } from './support/factories';
 import {
   type ClientSocket,
@@ -39,8 +39,7 @@ describe('Task edit locks', () => {
     [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
   });
   beforeEach(async () => {
-    projectId = (await createProject(t.http, alice)).id;
-    await addMember(t.http, alice, projectId, bob);
+    projectId = await createSharedProject(t.http, alice, bob);
     taskId = (await createTask(t.http, alice, projectId)).id;
   });
   afterEach(closeSockets);
@@ -197,8 +196,7 @@ describe('Task edit locks', () => {
 
     it('ends an unrenewed lock after LOCK_TTL_MS (reason "expired"); renewing keeps it', async () => {
       const [carol, dave] = await Promise.all([registerUser(short.http), registerUser(short.http)]);
-      projectId = (await createProject(short.http, carol)).id;
-      await addMember(short.http, carol, projectId, dave);
+      projectId = await createSharedProject(short.http, carol, dave);
       taskId = (await createTask(short.http, carol, projectId)).id;
       const holder = await joined(carol, short);
       const other = await joined(dave, short);

@@ -2,12 +2,12 @@ import { ProjectsGateway } from '../src/realtime/projects.gateway';
 import { NOTIFICATIONS_REQUESTS, PROJECTS_REQUESTS } from '../src/realtime/realtime.events';
 import { TasksRepository } from '../src/tasks/tasks.repository';
 import {
-  addMember,
   createProject,
+  createSharedProject,
   createTask,
   listTasks,
-  registerUser,
   type RegisteredUser,
+  registerUser,
 } from './support/factories';
 import { CapturingLogger } from './support/logs';
 import {
@@ -48,8 +48,7 @@ describe(ProjectsGateway.name, () => {
     ]);
   });
   beforeEach(async () => {
-    projectId = (await createProject(t.http, alice)).id;
-    await addMember(t.http, alice, projectId, bob);
+    projectId = await createSharedProject(t.http, alice, bob);
   });
   afterEach(closeSockets);
   afterAll(() => t.close());

@@ -1,4 +1,4 @@
-import { addMember, createProject, createTask, registerUser } from './support/factories';
+import { createSharedProject, createTask, registerUser } from './support/factories';
 import { startRedis, type RedisServer } from './support/redis-server';
 import {
   closeSockets,
@@ -32,8 +32,7 @@ describe('Redis outage under connected clients', () => {
 
   it('degrades to this instance while Redis is away, and recovers by itself', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-    const projectId = (await createProject(t.http, alice)).id;
-    await addMember(t.http, alice, projectId, bob);
+    const projectId = await createSharedProject(t.http, alice, bob);
     const taskId = (await createTask(t.http, alice, projectId)).id;
     const a = await joinedSocket(t.url, alice.accessToken, projectId);
     const b = await joinedSocket(t.url, bob.accessToken, projectId);

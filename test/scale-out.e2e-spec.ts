@@ -3,11 +3,11 @@ import { databaseUri } from '../src/database/embedded/embedded-database';
 import {
   addMember,
   bearer,
-  createProject,
+  createSharedProject,
   createTask,
   login,
-  registerUser,
   type RegisteredUser,
+  registerUser,
 } from './support/factories';
 import { startRedis, type RedisServer } from './support/redis-server';
 import {
@@ -44,8 +44,7 @@ describe('Two instances behind one Redis and one database', () => {
     one = await createTestApp({ env, keepDatabase: true });
     two = await createTestApp({ env });
     [alice, bob] = await Promise.all([registerUser(one.http), registerUser(two.http)]);
-    projectId = (await createProject(one.http, alice)).id;
-    await addMember(one.http, alice, projectId, bob);
+    projectId = await createSharedProject(one.http, alice, bob);
   });
   beforeEach(async () => {
     taskId = (await createTask(two.http, bob, projectId)).id;

@@ -1,7 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import { type Connection, createConnection, Types } from 'mongoose';
 import { GracefulShutdown } from '../src/realtime/graceful-shutdown.service';
-import { addMember, createProject, createTask, registerUser } from './support/factories';
+import { createSharedProject, createTask, registerUser } from './support/factories';
 import {
   closeSockets,
   connect,
@@ -22,8 +22,7 @@ describe('Graceful shutdown', () => {
 
   it('refuses new handshakes, releases locks with a broadcast, and closes connections so clients reconnect', async () => {
     const [alice, bob] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
-    const projectId = (await createProject(t.http, alice)).id;
-    await addMember(t.http, alice, projectId, bob);
+    const projectId = await createSharedProject(t.http, alice, bob);
     const taskId = (await createTask(t.http, alice, projectId)).id;
     const holder = await joinedSocket(t.url, alice.accessToken, projectId);
     const observer = await joinedSocket(t.url, bob.accessToken, projectId);

@@ -1,7 +1,7 @@
 import {
-  addMember,
   bearer,
   createProject,
+  createSharedProject,
   type RegisteredUser,
   registerUser,
 } from './support/factories';
@@ -21,8 +21,7 @@ describe('Tasks (REST)', () => {
       registerUser(t.http),
       registerUser(t.http),
     ]);
-    projectId = (await createProject(t.http, owner)).id;
-    await addMember(t.http, owner, projectId, member);
+    projectId = await createSharedProject(t.http, owner, member);
   });
   afterAll(() => t.close());
 

@@ -109,3 +109,14 @@ export async function refreshTokens(
   const res = await http.post('/api/auth/refresh').send({ refreshToken }).expect(200);
   return res.body;
 }
+
+/** A project owned by `owner` with `members` added: its id. */
+export async function createSharedProject(
+  http: TestAgent,
+  owner: RegisteredUser,
+  ...members: RegisteredUser[]
+): Promise<string> {
+  const { id } = await createProject(http, owner);
+  for (const member of members) await addMember(http, owner, id, member);
+  return id;
+}
