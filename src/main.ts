@@ -17,8 +17,10 @@ async function bootstrap(): Promise<void> {
   // Every Nest logger, ours included, writes structured JSON through pino from here on.
   app.useLogger(app.get(PinoLogger));
   configureApp(app);
-  app.enableShutdownHooks();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  // Only the stop signals: SIGUSR2 and friends stay free for diagnostics (heap snapshots).
+  const stopSignals = ['SIGTERM', 'SIGINT'] as const;
+  app.enableShutdownHooks([...stopSignals]);
+  for (const signal of stopSignals) {
     process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
   }
   const config = app.get(AppConfig);
