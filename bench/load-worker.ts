@@ -1,0 +1,241 @@
+/**
+ * A load-generating process. The runner forks several, so the client side of a measurement is
+ * spread over processes instead of being one event loop that saturates first. Each worker holds
+ * its sockets between jobs and answers each job over IPC.
+ */
+import { performance } from 'node:perf_hooks';
+import { io, type Socket } from 'socket.io-client';
+import type {
+  FanoutResult,
+  HandshakeResult,
+  Identity,
+  Job,
+  JobResult,
+  MoveResult,
+  OpenResult,
+  Target,
+  WorkerReply,
+  WorkerRequest,
+} from './protocol';
+
+const ACK_TIMEOUT_MS = 30_000;
+const STATUSES = ['todo', 'in-progress', 'done'] as const;
+
+interface Held {
+  socket: Socket;
+  identity: Identity;
+}
+
+interface Reply {
+  ok: boolean;
+  error?: { code: string; message: string };
+}
+
+let held: Held[] = [];
+
+process.on('message', (request: WorkerRequest) => {
+  run(request.job).then(
+    (result) => send({ id: request.id, result }),
+    (err: unknown) =>
+      send({ id: request.id, error: err instanceof Error ? err.message : String(err) }),
+  );
+});
+
+function send(reply: WorkerReply): void {
+  process.send?.(reply);
+}
+
+function run(job: Job): Promise<JobResult> {
+  switch (job.type) {
+    case 'open':
+      return open(job);
+    case 'handshakes':
+      return handshakes(job);
+    case 'moves':
+      return moves(job);
+    case 'fanout':
+      return fanout(job);
+    case 'census':
+      return Promise.resolve({ connected: held.filter((h) => h.socket.connected).length });
+    case 'close':
+      return close();
+  }
+}
+
+function connect(target: Target, token: string, localAddress: string): Socket {
+  return io(target.url, {
+    transports: ['websocket'],
+    auth: { token },
+    forceNew: true,
+    reconnection: false,
+    timeout: 30_000,
+    extraHeaders: { origin: target.origin },
+    // Passed through to the WebSocket's TCP connection (not in the client's typings).
+    ...{ localAddress },
+  });
+}
+
+/** Resolves once the socket is connected, or rejects with the server's refusal. */
+function connected(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => {
+      socket.close();
+      reject(err);
+    });
+  });
+}
+
+async function request(socket: Socket, event: string, payload: unknown): Promise<Reply> {
+  return (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Reply;
+}
+
+const describe = (reply: Reply): string =>
+  reply.error ? `${reply.error.code}: ${reply.error.message}` : 'refused';
+
+/** Opens and keeps one socket per identity, `inFlight` handshakes at a time. */
+async function open(job: Extract<Job, { type: 'open' }>): Promise<OpenResult> {
+  const result: OpenResult = { opened: 0, failed: 0 };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < job.identities.length) {
+      const index = next++;
+      const identity = job.identities[index];
+      const socket = connect(
+        job.target,
+        identity.token,
+        job.localAddresses[index % job.localAddresses.length],
+      );
+      try {
+        await connected(socket);
+        if (job.join) {
+          const reply = await request(socket, 'project:join', { projectId: identity.projectId });
+          if (!reply.ok) throw new Error(`project:join: ${describe(reply)}`);
+        }
+        held.push({ socket, identity });
+        result.opened++;
+      } catch (err) {
+        socket.close();
+        result.failed++;
+        result.firstError ??= err instanceof Error ? err.message : String(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.inFlight }, lane));
+  return result;
+}
+
+/** New connections, one after another in each lane, counted in the window after warm-up. */
+async function handshakes(job: Extract<Job, { type: 'handshakes' }>): Promise<HandshakeResult> {
+  const result: HandshakeResult = { completed: 0, failed: 0 };
+  const start = performance.now();
+  const from = start + job.warmupMs;
+  const until = from + job.durationMs;
+  let attempt = 0;
+  const lane = async (): Promise<void> => {
+    while (performance.now() < until) {
+      const n = attempt++;
+      const socket = connect(
+        job.target,
+        job.tokens[n % job.tokens.length],
+        job.localAddresses[n % job.localAddresses.length],
+      );
+      try {
+        await connected(socket);
+        const now = performance.now();
+        if (now >= from && now < until) result.completed++;
+      } catch (err) {
+        result.failed++;
+        result.firstError ??= err instanceof Error ? err.message : String(err);
+      } finally {
+        socket.close();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.concurrency }, lane));
+  return result;
+}
+
+/** Every held socket with a task moves it, one move in flight per socket (a closed loop). */
+async function moves(job: Extract<Job, { type: 'moves' }>): Promise<MoveResult> {
+  const result: MoveResult = { latenciesMs: [], acks: 0, failed: 0, deliveries: 0 };
+  const start = performance.now();
+  const from = start + job.warmupMs;
+  const until = from + job.durationMs;
+  const inWindow = (t: number): boolean => t >= from && t < until;
+  const count = (): void => {
+    if (inWindow(performance.now())) result.deliveries++;
+  };
+  for (const { socket } of held) socket.on('task_updated', count);
+
+  const lane = async ({ socket, identity }: Held, index: number): Promise<void> => {
+    for (let n = index; performance.now() < until; n++) {
+      const sent = performance.now();
+      const reply = await request(socket, 'task_moved', {
+        projectId: identity.projectId,
+        taskId: identity.taskId,
+        newStatus: STATUSES[n % STATUSES.length],
+      });
+      const acked = performance.now();
+      result.acks++;
+      if (!reply.ok) {
+        result.failed++;
+        result.firstError ??= describe(reply);
+      } else if (inWindow(acked)) {
+        // By arrival: under a deep queue a move may be sent during warm-up and answered later.
+        result.latenciesMs.push(acked - sent);
+      }
+    }
+  };
+  await Promise.all(held.filter((h) => h.identity.taskId).map(lane));
+  for (const { socket } of held) socket.off('task_updated', count);
+  return result;
+}
+
+/**
+ * One room, many members: every held socket counts task_updated deliveries in the window; in the
+ * sending worker, the first socket keeps `senderWindow` moves in flight.
+ */
+async function fanout(job: Extract<Job, { type: 'fanout' }>): Promise<FanoutResult> {
+  const result: FanoutResult = { deliveries: 0, moves: 0, failed: 0 };
+  const start = performance.now();
+  const from = start + job.warmupMs;
+  const until = from + job.durationMs;
+  const count = (): void => {
+    const now = performance.now();
+    if (now >= from && now < until) result.deliveries++;
+  };
+  for (const { socket } of held) socket.on('task_updated', count);
+
+  const sender = held[0];
+  const lane = async (offset: number): Promise<void> => {
+    for (let n = offset; performance.now() < until; n += job.senderWindow) {
+      const reply = await request(sender.socket, 'task_moved', {
+        projectId: sender.identity.projectId,
+        taskId: sender.identity.taskId,
+        newStatus: STATUSES[n % STATUSES.length],
+      });
+      if (reply.ok) result.moves++;
+      else {
+        result.failed++;
+        result.firstError ??= describe(reply);
+      }
+    }
+  };
+  if (job.send && sender) {
+    await Promise.all(Array.from({ length: job.senderWindow }, (_, i) => lane(i)));
+  }
+  // Receivers keep counting to the end of the window even where nothing is sent.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now())));
+  for (const { socket } of held) socket.off('task_updated', count);
+  return result;
+}
+
+async function close(): Promise<{ closed: number }> {
+  const closing = held;
+  held = [];
+  for (const { socket } of closing) socket.close();
+  // Let the close frames go out before the runner stops the server.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return { closed: closing.length };
+}

@@ -1,0 +1,99 @@
+/**
+ * Messages between the bench runner and its load workers (child processes, over IPC). A worker
+ * holds sockets between jobs, so one job opens them and later jobs drive or close them.
+ */
+
+/** Where sockets connect: a namespace URL, and the Origin header a browser page would send. */
+export interface Target {
+  url: string;
+  origin: string;
+}
+
+/** One socket to hold: its access token, and the project and task it works on, if any. */
+export interface Identity {
+  token: string;
+  projectId?: string;
+  taskId?: string;
+}
+
+export type Job =
+  | {
+      type: 'open';
+      target: Target;
+      identities: Identity[];
+      /** Source addresses (127.x.y.z) to spread connections over: ephemeral ports run out. */
+      localAddresses: string[];
+      inFlight: number;
+      /** Send project:join after connecting and wait for it. */
+      join: boolean;
+    }
+  | {
+      type: 'handshakes';
+      target: Target;
+      tokens: string[];
+      localAddresses: string[];
+      concurrency: number;
+      warmupMs: number;
+      durationMs: number;
+    }
+  | { type: 'moves'; warmupMs: number; durationMs: number }
+  | { type: 'fanout'; warmupMs: number; durationMs: number; senderWindow: number; send: boolean }
+  | { type: 'census' }
+  | { type: 'close' };
+
+export interface OpenResult {
+  opened: number;
+  failed: number;
+  firstError?: string;
+}
+
+export interface HandshakeResult {
+  completed: number;
+  failed: number;
+  firstError?: string;
+}
+
+export interface MoveResult {
+  /** Round trips of the acks that arrived in the measuring window, in milliseconds. */
+  latenciesMs: number[];
+  /** Every move acknowledged, warm-up and all. */
+  acks: number;
+  failed: number;
+  firstError?: string;
+  /** task_updated events received in the window. */
+  deliveries: number;
+}
+
+export interface FanoutResult {
+  deliveries: number;
+  moves: number;
+  failed: number;
+  firstError?: string;
+}
+
+export interface CensusResult {
+  connected: number;
+}
+
+export type JobResult =
+  OpenResult | HandshakeResult | MoveResult | FanoutResult | CensusResult | { closed: number };
+
+export interface WorkerReply {
+  id: number;
+  result?: JobResult;
+  error?: string;
+}
+
+export interface WorkerRequest {
+  id: number;
+  job: Job;
+}
+
+/** Asked of a server started with the memory probe; answered after two full GCs. */
+export const MEMORY_REQUEST = 'bench:memory';
+
+export interface MemoryReply {
+  type: typeof MEMORY_REQUEST;
+  rss: number;
+  heapUsed: number;
+}

@@ -1,0 +1,168 @@
+import type {
+  FanoutFigures,
+  HandshakeFigures,
+  MaxSocketsFigures,
+  MemoryFigures,
+  MoveFigures,
+  RoundTripFigures,
+} from './workloads';
+import { formatNumber, formatRatio, markdownTable, ratio } from './stats';
+
+/** What a run measured (all of it, unless --only picked some workloads). */
+export interface Results {
+  handshakes?: { ours: HandshakeFigures; bare: HandshakeFigures };
+  moves?: Record<number, { ours: MoveFigures; 'bare+db': MoveFigures; bare: MoveFigures }>;
+  fanout?: { ours: FanoutFigures; bare: FanoutFigures };
+  memory?: { ours: MemoryFigures; bare: MemoryFigures };
+  roundTrips?: { ours: RoundTripFigures; 'bare+db': RoundTripFigures };
+  maxSockets?: MaxSocketsFigures;
+}
+
+export interface Target {
+  name: string;
+  value: number;
+  /** At least (≥) or at most (≤) this. */
+  bound: number;
+  atLeast: boolean;
+  met: boolean;
+}
+
+const KB = 1024;
+
+/** The issue's targets, as ratios measured in this run. */
+export function targets(r: Results): Target[] {
+  const out: Target[] = [];
+  const target = (name: string, value: number, bound: number, atLeast: boolean): void => {
+    out.push({ name, value, bound, atLeast, met: atLeast ? value >= bound : value <= bound });
+  };
+  for (const [sockets, m] of Object.entries(r.moves ?? {})) {
+    const db = m['bare+db'];
+    target(
+      `task_moved throughput, ${sockets} sockets ÷ bare+db`,
+      ratio(m.ours.perSecond, db.perSecond),
+      0.8,
+      true,
+    );
+    target(`task_moved p99, ${sockets} sockets ÷ bare+db`, ratio(m.ours.p99, db.p99), 1.5, false);
+  }
+  if (r.fanout) {
+    const { ours, bare } = r.fanout;
+    target(
+      'fan-out deliveries ÷ bare',
+      ratio(ours.deliveriesPerSecond, bare.deliveriesPerSecond),
+      0.8,
+      true,
+    );
+  }
+  if (r.memory) {
+    const { ours, bare } = r.memory;
+    for (const count of Object.keys(ours.rssPerSocket).map(Number)) {
+      target(
+        `RSS per socket at ${count} ÷ bare`,
+        ratio(ours.rssPerSocket[count], bare.rssPerSocket[count]),
+        1.5,
+        false,
+      );
+      target(
+        `heap per socket at ${count} ÷ bare`,
+        ratio(ours.heapPerSocket[count], bare.heapPerSocket[count]),
+        1.5,
+        false,
+      );
+    }
+  }
+  if (r.handshakes) {
+    const { ours, bare } = r.handshakes;
+    target('handshakes ÷ bare', ratio(ours.perSecond, bare.perSecond), 0.5, true);
+  }
+  if (r.roundTrips) target('database commands per move', r.roundTrips.ours.perMove, 1, false);
+  return out;
+}
+
+/** The results as one markdown table (plus the targets), as printed and pasted into the README. */
+export function renderTable(r: Results): string {
+  const rows: string[][] = [];
+  const none = Number.NaN;
+  const row = (measure: string, ours: number, db: number, bare: number, unit = ''): void => {
+    rows.push([
+      measure,
+      formatNumber(ours, unit),
+      formatNumber(db, unit),
+      formatNumber(bare, unit),
+      formatRatio(ratio(ours, db)),
+      formatRatio(ratio(ours, bare)),
+    ]);
+  };
+  if (r.handshakes) {
+    row(
+      'Authenticated handshakes/s',
+      r.handshakes.ours.perSecond,
+      none,
+      r.handshakes.bare.perSecond,
+    );
+  }
+  for (const [sockets, { ours, 'bare+db': db, bare }] of Object.entries(r.moves ?? {})) {
+    row(`task_moved acks/s, ${sockets} sockets`, ours.perSecond, db.perSecond, bare.perSecond);
+    row(`task_moved p50, ${sockets} sockets`, ours.p50, db.p50, bare.p50, 'ms');
+    row(`task_moved p95, ${sockets} sockets`, ours.p95, db.p95, bare.p95, 'ms');
+    row(`task_moved p99, ${sockets} sockets`, ours.p99, db.p99, bare.p99, 'ms');
+  }
+  if (r.fanout) {
+    const { ours, bare } = r.fanout;
+    row('Fan-out deliveries/s, one room', ours.deliveriesPerSecond, none, bare.deliveriesPerSecond);
+  }
+  if (r.memory) {
+    const { ours, bare } = r.memory;
+    for (const count of Object.keys(ours.rssPerSocket).map(Number)) {
+      row(
+        `RSS per idle socket, ${count} sockets`,
+        ours.rssPerSocket[count] / KB,
+        none,
+        bare.rssPerSocket[count] / KB,
+        'KiB',
+      );
+      row(
+        `Heap per idle socket, ${count} sockets`,
+        ours.heapPerSocket[count] / KB,
+        none,
+        bare.heapPerSocket[count] / KB,
+        'KiB',
+      );
+    }
+  }
+  if (r.roundTrips) {
+    row(
+      'Database commands per move',
+      r.roundTrips.ours.perMove,
+      r.roundTrips['bare+db'].perMove,
+      none,
+    );
+  }
+  if (r.maxSockets) {
+    rows.push([
+      'Most concurrent authenticated sockets',
+      formatNumber(r.maxSockets.held),
+      '–',
+      '–',
+      '–',
+      '–',
+    ]);
+  }
+  const header = ['Measure', 'CollabCampus', 'bare+db', 'bare', 'ours ÷ bare+db', 'ours ÷ bare'];
+  const lines = [markdownTable(header, rows), ''];
+  if (r.maxSockets) {
+    const { stoppedBy, rss } = r.maxSockets;
+    lines.push(
+      `Most concurrent sockets: stopped by ${stoppedBy}; server RSS ${formatNumber(rss / KB / KB, 'MiB')}.`,
+      '',
+    );
+  }
+  lines.push('Targets:');
+  for (const t of targets(r)) {
+    const bound = `${t.atLeast ? '≥' : '≤'} ${t.bound}`;
+    lines.push(
+      `- ${t.met ? 'met' : '**missed**'}: ${t.name} = ${t.value.toFixed(2)} (target ${bound})`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,108 @@
+/**
+ * The bench's data, created through the app's REST API like any client would: users (each with an
+ * access token), 50 boards with their members and tasks, and one board every user belongs to.
+ */
+
+export interface BenchUser {
+  id: string;
+  email: string;
+  token: string;
+}
+
+export interface BenchProject {
+  id: string;
+  taskIds: string[];
+}
+
+export interface BenchData {
+  users: BenchUser[];
+  /** Board p is owned by user p and has users p, p + n, p + 2n, … as members (n boards). */
+  projects: BenchProject[];
+  /** Every user is a member of this one. */
+  crowd: BenchProject;
+}
+
+const PASSWORD = 'bench password, long enough';
+
+export async function seed(
+  baseUrl: string,
+  counts: { users: number; projects: number; tasksPerProject: number },
+  progress: (line: string) => void,
+): Promise<BenchData> {
+  const api = new Api(baseUrl);
+  // Registration hashes a password (argon2id) on the server: the slow part of seeding.
+  const users = await inParallel(counts.users, 4, async (i) => {
+    const body = await api.post<{ user: { id: string; email: string }; accessToken: string }>(
+      '/api/auth/register',
+      undefined,
+      { email: `bench-${i}@bench.test`, name: `Bench ${i}`, password: PASSWORD },
+    );
+    return { id: body.user.id, email: body.user.email, token: body.accessToken };
+  });
+  progress(`${users.length} users registered`);
+
+  const projects = await inParallel(counts.projects, 4, async (p) => {
+    const members = users.filter((_, k) => k % counts.projects === p && k !== p);
+    return api.board(users[p], `Board ${p}`, members, counts.tasksPerProject);
+  });
+  const crowd = await api.board(users[0], 'Everyone', users.slice(1), 1);
+  progress(
+    `${projects.length} boards with ${counts.tasksPerProject} tasks, and one of ${users.length} members`,
+  );
+  return { users, projects, crowd };
+}
+
+class Api {
+  constructor(private readonly baseUrl: string) {}
+
+  async board(
+    owner: BenchUser,
+    name: string,
+    members: BenchUser[],
+    tasks: number,
+  ): Promise<BenchProject> {
+    const { id } = await this.post<{ id: string }>('/api/projects', owner, { name });
+    // One at a time: the app refuses concurrent changes to one project's member list (409).
+    for (const member of members) {
+      await this.post(`/api/projects/${id}/members`, owner, { email: member.email });
+    }
+    const taskIds = await inParallel(tasks, 4, async (t) => {
+      const task = await this.post<{ id: string }>(`/api/projects/${id}/tasks`, owner, {
+        title: `Task ${t}`,
+      });
+      return task.id;
+    });
+    return { id, taskIds };
+  }
+
+  async post<T = unknown>(path: string, as: BenchUser | undefined, body: unknown): Promise<T> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(as ? { authorization: `Bearer ${as.token}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+}
+
+/** fn(0) … fn(count − 1), at most `width` at a time, results in index order. */
+async function inParallel<T>(
+  count: number,
+  width: number,
+  fn: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await fn(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, count) }, lane));
+  return results;
+}

@@ -1,0 +1,314 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Identity, Target } from './protocol';
+import type { BenchData } from './seed';
+import type { ServerKind, ServerProcess } from './servers';
+import { percentile, perSecond } from './stats';
+import type { LoopbackAddresses, WorkerPool } from './workers';
+import { slices } from './workers';
+import type { WireCounter } from './wire-counter';
+
+export interface Settings {
+  users: number;
+  projects: number;
+  tasksPerProject: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Handshake lanes per worker. */
+  handshakeLanes: number;
+  moveSockets: number[];
+  crowd: number;
+  /** Moves the fan-out sender keeps in flight. */
+  fanoutWindow: number;
+  memoryCounts: number[];
+  maxSocketsStep: number;
+}
+
+export interface BenchContext {
+  settings: Settings;
+  data: BenchData;
+  pool: WorkerPool;
+  addresses: LoopbackAddresses;
+  /** Starts a server of this kind for one workload; `label` names its CPU profile. */
+  startServer(
+    kind: ServerKind,
+    label: string,
+    options?: { via?: WireCounter },
+  ): Promise<ServerProcess>;
+  /** File descriptors a process may open. */
+  fdLimit: number;
+  log(line: string): void;
+}
+
+const ORIGIN = 'http://bench.localhost';
+const target = (server: ServerProcess): Target => ({
+  url: `${server.url}/projects`,
+  origin: ORIGIN,
+});
+
+/** Runs `fn` against a fresh server of `kind`, and stops the server whatever happens. */
+async function withServer<T>(
+  ctx: BenchContext,
+  kind: ServerKind,
+  label: string,
+  fn: (server: ServerProcess) => Promise<T>,
+  options?: { via?: WireCounter },
+): Promise<T> {
+  const server = await ctx.startServer(kind, label, options);
+  try {
+    return await fn(server);
+  } finally {
+    await ctx.pool.closeSockets();
+    await server.stop();
+  }
+}
+
+/** Opens one socket per identity, spread over the workers; fails loudly if any is refused. */
+async function openAll(
+  ctx: BenchContext,
+  server: ServerProcess,
+  identities: Identity[],
+  join: boolean,
+): Promise<void> {
+  const parts = slices(identities, ctx.pool.size);
+  const results = await ctx.pool.all((w) => ({
+    type: 'open',
+    target: target(server),
+    identities: parts[w],
+    localAddresses: ctx.addresses.take(2),
+    inFlight: 16,
+    join,
+  }));
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  if (failed > 0) {
+    const why = results.find((r) => r.firstError)?.firstError;
+    throw new Error(`${server.kind}: ${failed} of ${identities.length} sockets refused (${why})`);
+  }
+}
+
+export interface HandshakeFigures {
+  perSecond: number;
+  failed: number;
+}
+
+export async function handshakes(ctx: BenchContext, kind: ServerKind): Promise<HandshakeFigures> {
+  const { settings, data } = ctx;
+  return withServer(ctx, kind, 'handshakes', async (server) => {
+    const results = await ctx.pool.all(() => ({
+      type: 'handshakes',
+      target: target(server),
+      tokens: data.users.map((u) => u.token),
+      localAddresses: ctx.addresses.take(4),
+      concurrency: settings.handshakeLanes,
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+    }));
+    const completed = results.reduce((n, r) => n + r.completed, 0);
+    const failed = results.reduce((n, r) => n + r.failed, 0);
+    if (failed > 0)
+      ctx.log(
+        `  ${kind}: ${failed} handshakes failed (${results.find((r) => r.firstError)?.firstError})`,
+      );
+    return { perSecond: perSecond(completed, settings.durationMs), failed };
+  });
+}
+
+export interface MoveFigures {
+  perSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  failed: number;
+  /** task_updated deliveries per second to the sockets of the moving rooms. */
+  deliveriesPerSecond: number;
+}
+
+/** Socket k is user k on board k mod 50, moving one of that board's tasks. */
+export function moverIdentities(data: BenchData, sockets: number): Identity[] {
+  const boards = data.projects.length;
+  return Array.from({ length: sockets }, (_, k) => {
+    const board = data.projects[k % boards];
+    return {
+      token: data.users[k].token,
+      projectId: board.id,
+      taskId: board.taskIds[Math.floor(k / boards) % board.taskIds.length],
+    };
+  });
+}
+
+export async function moves(
+  ctx: BenchContext,
+  kind: ServerKind,
+  sockets: number,
+): Promise<MoveFigures> {
+  const { settings } = ctx;
+  return withServer(ctx, kind, `moves-${sockets}`, async (server) => {
+    await openAll(ctx, server, moverIdentities(ctx.data, sockets), true);
+    const results = await ctx.pool.all(() => ({
+      type: 'moves',
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+    }));
+    const latencies = results.flatMap((r) => r.latenciesMs);
+    const failed = results.reduce((n, r) => n + r.failed, 0);
+    if (failed > 0)
+      ctx.log(
+        `  ${kind}: ${failed} moves failed (${results.find((r) => r.firstError)?.firstError})`,
+      );
+    return {
+      perSecond: perSecond(latencies.length, settings.durationMs),
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      failed,
+      deliveriesPerSecond: perSecond(
+        results.reduce((n, r) => n + r.deliveries, 0),
+        settings.durationMs,
+      ),
+    };
+  });
+}
+
+export interface FanoutFigures {
+  deliveriesPerSecond: number;
+  movesPerSecond: number;
+  failed: number;
+}
+
+/** One board with every bench user in its room; one member keeps moving its task. */
+export async function fanout(ctx: BenchContext, kind: ServerKind): Promise<FanoutFigures> {
+  const { settings, data } = ctx;
+  return withServer(ctx, kind, 'fanout', async (server) => {
+    const members = data.users.slice(0, settings.crowd).map((u) => ({
+      token: u.token,
+      projectId: data.crowd.id,
+      taskId: data.crowd.taskIds[0],
+    }));
+    await openAll(ctx, server, members, true);
+    const results = await ctx.pool.all((w) => ({
+      type: 'fanout',
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+      senderWindow: settings.fanoutWindow,
+      send: w === 0,
+    }));
+    const sum = (pick: (r: (typeof results)[number]) => number): number =>
+      results.reduce((n, r) => n + pick(r), 0);
+    return {
+      deliveriesPerSecond: perSecond(
+        sum((r) => r.deliveries),
+        settings.durationMs,
+      ),
+      movesPerSecond: perSecond(
+        sum((r) => r.moves),
+        settings.durationMs + settings.warmupMs,
+      ),
+      failed: sum((r) => r.failed),
+    };
+  });
+}
+
+export interface MemoryFigures {
+  /** Idle sockets → bytes per socket above the server's own baseline. */
+  rssPerSocket: Record<number, number>;
+  heapPerSocket: Record<number, number>;
+  idle: { rss: number; heapUsed: number };
+}
+
+/** Idle authenticated sockets (connected, in no project), counted by the server's own memory. */
+export async function memory(ctx: BenchContext, kind: ServerKind): Promise<MemoryFigures> {
+  const { settings, data } = ctx;
+  return withServer(ctx, kind, 'memory', async (server) => {
+    const identity = (k: number): Identity => ({ token: data.users[k % data.users.length].token });
+    // One round of connections first, so lazily built code paths are not charged to the sockets.
+    await openAll(
+      ctx,
+      server,
+      Array.from({ length: 50 }, (_, k) => identity(k)),
+      false,
+    );
+    await ctx.pool.closeSockets();
+    await sleep(1000);
+    const idle = await server.memory();
+    const figures: MemoryFigures = { rssPerSocket: {}, heapPerSocket: {}, idle };
+    let open = 0;
+    for (const count of settings.memoryCounts) {
+      const more = Array.from({ length: count - open }, (_, i) => identity(open + i));
+      await openAll(ctx, server, more, false);
+      open = count;
+      await sleep(1000);
+      const now = await server.memory();
+      figures.rssPerSocket[count] = (now.rss - idle.rss) / count;
+      figures.heapPerSocket[count] = (now.heapUsed - idle.heapUsed) / count;
+    }
+    return figures;
+  });
+}
+
+export interface MaxSocketsFigures {
+  held: number;
+  stoppedBy: string;
+  rss: number;
+}
+
+/**
+ * Adds authenticated sockets in steps until one is refused or the process file-descriptor limit
+ * is near, then checks that all of them are still connected.
+ */
+export async function maxSockets(ctx: BenchContext): Promise<MaxSocketsFigures> {
+  const { settings, data } = ctx;
+  return withServer(ctx, 'ours', 'max-sockets', async (server) => {
+    // The server needs a few descriptors of its own (listening socket, database pool, logs).
+    const ceiling = ctx.fdLimit - 200;
+    let held = 0;
+    let stoppedBy = `file-descriptor limit (${ctx.fdLimit} per process)`;
+    while (held < ceiling) {
+      const step = Math.min(settings.maxSocketsStep, ceiling - held);
+      const identities = Array.from({ length: step }, (_, i) => ({
+        token: data.users[(held + i) % data.users.length].token,
+      }));
+      try {
+        await openAll(ctx, server, identities, false);
+      } catch (err) {
+        stoppedBy = err instanceof Error ? err.message : String(err);
+        break;
+      }
+      held += step;
+    }
+    await sleep(2000);
+    const census = await ctx.pool.all(() => ({ type: 'census' }));
+    const connected = census.reduce((n, c) => n + c.connected, 0);
+    const { rss } = await server.memory();
+    return { held: connected, stoppedBy, rss };
+  });
+}
+
+export interface RoundTripFigures {
+  perMove: number;
+  commands: Record<string, number>;
+}
+
+/** Database commands per move, counted on the wire between the server and the database. */
+export async function roundTrips(
+  ctx: BenchContext,
+  kind: ServerKind,
+  counter: WireCounter,
+): Promise<RoundTripFigures> {
+  return withServer(
+    ctx,
+    kind,
+    'round-trips',
+    async (server) => {
+      await openAll(ctx, server, moverIdentities(ctx.data, 20), true);
+      counter.reset();
+      const results = await ctx.pool.all(() => ({ type: 'moves', warmupMs: 0, durationMs: 1000 }));
+      const acks = results.reduce((n, r) => n + r.acks, 0);
+      // A moment for anything a move might do after its ack.
+      await sleep(200);
+      return {
+        perMove: counter.requestCount() / acks,
+        commands: Object.fromEntries(counter.commands),
+      };
+    },
+    { via: counter },
+  );
+}
