@@ -14,9 +14,10 @@ interface HeldLockEntry extends HeldLock {
 
 interface SocketEntry {
   expiryTimer?: NodeJS.Timeout;
-  locks: Map<string, HeldLockEntry>;
+  /** Created with the first lock: most sockets never take one, and an empty Map is not free. */
+  locks?: Map<string, HeldLockEntry>;
   /** The projects the socket was in, noted as it disconnects (its rooms are emptied before). */
-  projectIdsAtDisconnect: string[];
+  projectIdsAtDisconnect?: string[];
 }
 
 /**
@@ -38,7 +39,7 @@ export class ConnectionRegistry {
   get timerCount(): number {
     let count = 0;
     for (const entry of this.sockets.values()) {
-      count += (entry.expiryTimer ? 1 : 0) + entry.locks.size;
+      count += (entry.expiryTimer ? 1 : 0) + (entry.locks?.size ?? 0);
     }
     return count;
   }
@@ -48,7 +49,7 @@ export class ConnectionRegistry {
   }
 
   open(socketId: string): void {
-    this.sockets.set(socketId, { locks: new Map(), projectIdsAtDisconnect: [] });
+    this.sockets.set(socketId, {});
   }
 
   /** Forgets the socket and stops its timers; returns what it held, for the caller to release. */
@@ -57,10 +58,11 @@ export class ConnectionRegistry {
     if (!entry) return { locks: [], projectIds: [] };
     this.sockets.delete(socketId);
     clearTimeout(entry.expiryTimer);
-    entry.locks.forEach(({ timer }) => clearTimeout(timer));
+    const locks = [...(entry.locks?.values() ?? [])];
+    locks.forEach(({ timer }) => clearTimeout(timer));
     return {
-      locks: [...entry.locks.values()].map(({ taskId, projectId }) => ({ taskId, projectId })),
-      projectIds: entry.projectIdsAtDisconnect,
+      locks: locks.map(({ taskId, projectId }) => ({ taskId, projectId })),
+      projectIds: entry.projectIdsAtDisconnect ?? [],
     };
   }
 
@@ -93,30 +95,36 @@ export class ConnectionRegistry {
   trackLock(socketId: string, lock: HeldLock, expiresAt: Date, onExpire: () => void): boolean {
     const entry = this.sockets.get(socketId);
     if (!entry) return false;
-    clearTimeout(entry.locks.get(lock.taskId)?.timer);
+    const locks = (entry.locks ??= new Map<string, HeldLockEntry>());
+    clearTimeout(locks.get(lock.taskId)?.timer);
     // LOCK_TTL_MS is capped at a day by the config, well within one timer.
     const timer = setTimeout(
       () => {
-        entry.locks.delete(lock.taskId);
+        locks.delete(lock.taskId);
         onExpire();
       },
       Math.max(0, expiresAt.getTime() - Date.now()),
     );
-    entry.locks.set(lock.taskId, { ...lock, timer });
+    locks.set(lock.taskId, { ...lock, timer });
     return true;
   }
 
   untrackLock(socketId: string, taskId: string): void {
-    const held = this.sockets.get(socketId)?.locks.get(taskId);
+    const locks = this.sockets.get(socketId)?.locks;
+    const held = locks?.get(taskId);
     if (!held) return;
     clearTimeout(held.timer);
-    this.sockets.get(socketId)?.locks.delete(taskId);
+    locks?.delete(taskId);
   }
 
   /** Every lock held by a socket of this instance. */
   allLocks(): (HeldLock & { socketId: string })[] {
     return [...this.sockets.entries()].flatMap(([socketId, entry]) =>
-      [...entry.locks.values()].map(({ taskId, projectId }) => ({ socketId, taskId, projectId })),
+      [...(entry.locks?.values() ?? [])].map(({ taskId, projectId }) => ({
+        socketId,
+        taskId,
+        projectId,
+      })),
     );
   }
 
@@ -124,7 +132,7 @@ export class ConnectionRegistry {
   locksIn(socketId: string, projectId: string): HeldLock[] {
     const entry = this.sockets.get(socketId);
     if (!entry) return [];
-    return [...entry.locks.values()]
+    return [...(entry.locks?.values() ?? [])]
       .filter((lock) => lock.projectId === projectId)
       .map(({ taskId }) => ({ taskId, projectId }));
   }

@@ -23,7 +23,8 @@ export class ConnectionLimiter {
   /** Engine.IO handshakes over the rate: their namespace connections are refused. */
   private readonly overRate = new WeakSet<IncomingMessage>();
   /** The counter keys each connected socket holds a slot under. */
-  private readonly slots = new Map<string, string[]>();
+  /** Sockets holding slots; their keys follow from socket.data, so only the id is kept. */
+  private readonly slots = new Set<string>();
 
   constructor(
     private readonly config: AppConfig,
@@ -90,7 +91,7 @@ export class ConnectionLimiter {
         // Socket.IO connects the socket on the next tick, unless its connection has closed
         // meanwhile; such a socket never emits "disconnect", so its slots are returned here.
         process.nextTick(() => {
-          if (!socket.connected) void this.release(socket.id);
+          if (!socket.connected) void this.release(socket);
         });
       },
       (err: unknown) => {
@@ -104,8 +105,7 @@ export class ConnectionLimiter {
     const { maxConnectionsPerUser, maxConnectionsPerIp } = this.config.ws;
     // Set by the token check, which runs before this middleware.
     const { ip } = socket.data;
-    const userKey = `user:${socket.data.user.id}`;
-    const ipKey = `ip:${ip}`;
+    const [userKey, ipKey] = slotKeys(socket);
     const refusal = { ip, userId: socket.data.user.id, namespace: socket.nsp.name };
     if (!(await this.counter.acquire(userKey, socket.id, maxConnectionsPerUser))) {
       this.audit.refused({ reason: 'user-connection-cap', ...refusal });
@@ -116,18 +116,16 @@ export class ConnectionLimiter {
       this.audit.refused({ reason: 'ip-connection-cap', ...refusal });
       return false;
     }
-    this.slots.set(socket.id, [userKey, ipKey]);
-    socket.once('disconnect', () => void this.release(socket.id));
+    this.slots.add(socket.id);
+    socket.on('disconnect', () => void this.release(socket));
     return true;
   }
 
   /** Returns a socket's slots; a second call for the same socket finds nothing to return. */
-  private async release(socketId: string): Promise<void> {
-    const keys = this.slots.get(socketId);
-    if (!keys) return;
-    this.slots.delete(socketId);
+  private async release(socket: AppSocket): Promise<void> {
+    if (!this.slots.delete(socket.id)) return;
     try {
-      await Promise.all(keys.map((key) => this.counter.release(key, socketId)));
+      await Promise.all(slotKeys(socket).map((key) => this.counter.release(key, socket.id)));
     } catch (err) {
       this.logger.error(
         'Releasing connection slots failed',
@@ -136,3 +134,9 @@ export class ConnectionLimiter {
     }
   }
 }
+
+/** The counters a socket holds a slot in: its user's and its IP's. */
+const slotKeys = (socket: AppSocket): [user: string, ip: string] => [
+  `user:${socket.data.user.id}`,
+  `ip:${socket.data.ip}`,
+];
