@@ -121,8 +121,13 @@ async function main(): Promise<void> {
     });
 
   try {
-    const seeder = await startServer('ours', 'seed');
-    const data = await seed(seeder.url, settings, log).finally(() => seeder.stop());
+    const seeders = await Promise.all(cpus().map(() => startServer('ours', 'seed')));
+    const data = await seed(
+      seeders.map((s) => s.url),
+      mongodbUri,
+      settings,
+      log,
+    ).finally(() => Promise.all(seeders.map((s) => s.stop())));
     const ctx: BenchContext = {
       settings,
       data,
