@@ -1,12 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OperatorError } from '../../common/errors/operator-error';
 
 export class EmbeddedDatabaseUnavailableError extends OperatorError {}
 
-const SOURCE_FILES = ['go.mod', 'go.sum', 'main.go'];
+/** The launcher's sources (relay.go included): a change to any of them means a rebuild. */
+const sourceFiles = (sourceDir: string): string[] =>
+  readdirSync(sourceDir)
+    .filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go'))
+    .sort();
 
 /** The repository root: the nearest folder above this file that has tools/ferretdb. */
 export function projectRoot(from = __dirname): string {
@@ -25,7 +29,7 @@ export function projectRoot(from = __dirname): string {
 
 /**
  * Path of the FerretDB launcher binary, built with `go build` on first use. The cache folder is
- * named after a hash of the launcher's sources (go.mod, go.sum, main.go), so a version bump
+ * named after a hash of the launcher's sources (go.mod, go.sum, *.go), so a version bump
  * rebuilds and an unchanged checkout never does.
  */
 export async function ensureFerretDbBinary(
@@ -34,7 +38,7 @@ export async function ensureFerretDbBinary(
 ): Promise<string> {
   const sourceDir = join(root, 'tools', 'ferretdb');
   const hash = createHash('sha256');
-  for (const file of SOURCE_FILES) hash.update(readFileSync(join(sourceDir, file)));
+  for (const file of sourceFiles(sourceDir)) hash.update(readFileSync(join(sourceDir, file)));
   const binary = join(root, '.cache', 'ferretdb', hash.digest('hex').slice(0, 16), 'ferretdb');
   if (existsSync(binary)) return binary;
 
