@@ -42,6 +42,8 @@ function rawWebSocket(
   });
 }
 
+const SESSION_CACHE_TTL_MS = 500;
+
 describe('Socket.IO handshake', () => {
   let t: TestApp;
   let logs: CapturingLogger;
@@ -55,6 +57,7 @@ describe('Socket.IO handshake', () => {
         WS_PING_INTERVAL_MS: '4000',
         WS_PING_TIMEOUT_MS: '3000',
         WS_MAX_PAYLOAD_BYTES: '50000',
+        SESSION_CACHE_TTL_MS: String(SESSION_CACHE_TTL_MS),
       },
     });
     alice = await registerUser(t.http);
@@ -199,6 +202,9 @@ describe('Socket.IO handshake', () => {
 
     it('refuses the token of a revoked session and of a deleted user', async () => {
       const bob = await registerUser(t.http);
+      // The session has been checked (and cached) before it is revoked.
+      const before = await connect(t.url, '/projects', { token: bob.accessToken });
+      before.disconnect();
       await t.http
         .post('/api/auth/logout')
         .set(bearer(bob.accessToken))
@@ -216,6 +222,21 @@ describe('Socket.IO handshake', () => {
       expect(await connectError(t.url, '/projects', { token: carol.accessToken })).toBe(
         'Unauthorized',
       );
+    });
+
+    it('notices a user deleted in the database, not through the API, within SESSION_CACHE_TTL_MS', async () => {
+      const dave = await registerUser(t.http);
+      (await connect(t.url, '/projects', { token: dave.accessToken })).disconnect();
+      await t.app
+        .get<Connection>(getConnectionToken())
+        .collection('users')
+        .deleteOne({ _id: new Types.ObjectId(dave.user.id) });
+      // Until then the session's earlier check may be trusted; from then on it must not be.
+      await new Promise((resolve) => setTimeout(resolve, SESSION_CACHE_TTL_MS));
+      expect(await connectError(t.url, '/projects', { token: dave.accessToken })).toBe(
+        'Unauthorized',
+      );
+      await t.http.get('/api/auth/me').set(bearer(dave.accessToken)).expect(401);
     });
 
     it('refuses a valid token in the query string or an Authorization header, and never logs it', async () => {

@@ -110,6 +110,11 @@ describe('Two instances behind one Redis and one database', () => {
       .expect(204);
     await revoked;
     expect(await gone).toBe('io server disconnect');
+    // Instance 2 had checked the session for that socket; it heard of the revocation too.
+    expect(await connectError(two.url, '/projects', { token: session.accessToken })).toBe(
+      'Unauthorized',
+    );
+    await two.http.get('/api/auth/me').set(bearer(session.accessToken)).expect(401);
   });
 
   it('evicts, on instance 2, a member removed through instance 1', async () => {

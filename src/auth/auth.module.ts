@@ -10,6 +10,7 @@ import { PasswordHasher } from './password-hasher';
 import { RefreshTokenPurger } from './refresh-token-purger';
 import { RefreshToken, RefreshTokenSchema } from './schemas/refresh-token.schema';
 import { Session, SessionSchema } from './schemas/session.schema';
+import { SessionCache } from './session-cache';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
@@ -29,6 +30,7 @@ import { TokenService } from './token.service';
     TokenService,
     PasswordHasher,
     SessionsRepository,
+    SessionCache,
     RefreshTokenPurger,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],

@@ -1,3 +1,5 @@
+import { RedisConnections } from '../redis/redis-connections';
+import { SessionCache } from './session-cache';
 import { ConflictException, UnauthorizedException } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
@@ -108,6 +110,8 @@ describe(AuthService.name, () => {
     events = new EventEmitter2();
     revoked = [];
     events.on(SessionRevokedEvent.NAME, (e: SessionRevokedEvent) => revoked.push(e));
+    const sessionCache = new SessionCache(config, new RedisConnections(config));
+    events.on(SessionRevokedEvent.NAME, (e: SessionRevokedEvent) => void sessionCache.onRevoked(e));
     auth = new AuthService(
       users as unknown as UsersRepository,
       sessions as unknown as SessionsRepository,
@@ -115,6 +119,7 @@ describe(AuthService.name, () => {
       hasher,
       events,
       config,
+      sessionCache,
     );
   });
 

@@ -5,6 +5,7 @@ import { type UserRecord, UsersRepository } from '../users/users.repository';
 import type { LoginDto, RegisterDto } from './dto/auth-request.dto';
 import type { AuthResponseDto, TokenPairDto } from './dto/auth-response.dto';
 import { PasswordHasher } from './password-hasher';
+import { SessionCache } from './session-cache';
 import { type SessionRevocationReason, SessionRevokedEvent } from './session-revoked.event';
 import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
@@ -28,6 +29,7 @@ export class AuthService {
     private readonly passwords: PasswordHasher,
     private readonly events: EventEmitter2,
     private readonly config: AppConfig,
+    private readonly sessionCache: SessionCache,
   ) {}
 
   async register(dto: RegisterDto): Promise<AuthResponseDto> {
@@ -84,15 +86,24 @@ export class AuthService {
   /**
    * The user behind an access token, or null when the token is invalid, expired, of a revoked
    * session, or of a user that no longer exists. Used by the HTTP guard and the socket handshake.
+   * The signature and expiry are checked every time; the session and user, once per
+   * SESSION_CACHE_TTL_MS (see SessionCache).
    */
   async authenticate(accessToken: unknown): Promise<AuthUser | null> {
     const claims = this.tokens.verifyAccessToken(accessToken);
     if (!claims) return null;
+    const known = this.sessionCache.get(claims.sessionId);
+    if (known) {
+      return known.id === claims.userId
+        ? { ...known, sessionId: claims.sessionId, tokenExpiresAt: claims.expiresAt }
+        : null;
+    }
     const [session, user] = await Promise.all([
       this.sessions.findSession(claims.sessionId),
       this.users.findById(claims.userId),
     ]);
     if (!user || !session || session.revoked || session.userId !== user.id) return null;
+    this.sessionCache.remember(session.id, user);
     return { ...user, sessionId: session.id, tokenExpiresAt: claims.expiresAt };
   }
 

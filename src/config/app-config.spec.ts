@@ -18,6 +18,7 @@ describe(loadConfig.name, () => {
       redisUrl: undefined,
       trustProxy: false,
       lockTtlMs: 30000,
+      sessionCacheTtlMs: 30000,
       cors: { origins: ['http://localhost:3000'], anyOrigin: false },
       jwt: {
         accessTtlSeconds: 900,

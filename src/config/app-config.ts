@@ -51,6 +51,8 @@ export class AppConfig {
   readonly metricsEnabled!: boolean;
   readonly logLevel!: LogLevel;
   readonly lockTtlMs!: number;
+  /** How long a session's database check is trusted (revocations are heard at once); 0: never. */
+  readonly sessionCacheTtlMs!: number;
   /** Warnings for the operator, logged once at boot (e.g. generated development secrets). */
   readonly warnings!: readonly string[];
 
@@ -131,6 +133,7 @@ export function loadConfig(env: Env): AppConfig {
     metricsEnabled: raw.METRICS_ENABLED,
     logLevel: raw.LOG_LEVEL,
     lockTtlMs: raw.LOCK_TTL_MS,
+    sessionCacheTtlMs: raw.SESSION_CACHE_TTL_MS,
     warnings,
   });
 }
