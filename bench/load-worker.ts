@@ -18,7 +18,8 @@ import type {
   WorkerRequest,
 } from './protocol';
 
-const ACK_TIMEOUT_MS = 30_000;
+/** Far above any queueing delay: 1,000 sockets behind a database doing 40 writes/s wait 25 s. */
+const ACK_TIMEOUT_MS = 120_000;
 const STATUSES = ['todo', 'in-progress', 'done'] as const;
 
 interface Held {
@@ -86,8 +87,13 @@ function connected(socket: Socket): Promise<void> {
   });
 }
 
+/** The ack, or a failure when none came in time (counted, not thrown: the run goes on). */
 async function request(socket: Socket, event: string, payload: unknown): Promise<Reply> {
-  return (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Reply;
+  try {
+    return (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Reply;
+  } catch (err) {
+    return { ok: false, error: { code: 'NO_ACK', message: (err as Error).message } };
+  }
 }
 
 const describe = (reply: Reply): string =>

@@ -172,6 +172,7 @@ async function main(): Promise<void> {
     if (wanted('fanout')) {
       results.fanout = {
         ours: await step('fan-out, ours', () => workloads.fanout(ctx, 'ours')),
+        'bare+db': await step('fan-out, bare+db', () => workloads.fanout(ctx, 'bare+db')),
         bare: await step('fan-out, bare', () => workloads.fanout(ctx, 'bare')),
       };
     }
