@@ -131,34 +131,47 @@ async function open(job: Extract<Job, { type: 'open' }>): Promise<OpenResult> {
   return result;
 }
 
-/** New connections, one after another in each lane, counted in the window after warm-up. */
+/**
+ * New connections, one after another in each lane, each closed once connected. First every token
+ * once (the first handshake of each session, timed), then the tokens again and again for the
+ * window: users reconnecting, the steady state of a running server.
+ */
 async function handshakes(job: Extract<Job, { type: 'handshakes' }>): Promise<HandshakeResult> {
-  const result: HandshakeResult = { completed: 0, failed: 0 };
-  const start = performance.now();
-  const from = start + job.warmupMs;
-  const until = from + job.durationMs;
+  const result: HandshakeResult = { firstPass: { completed: 0, ms: 0 }, completed: 0, failed: 0 };
   let attempt = 0;
-  const lane = async (): Promise<void> => {
-    while (performance.now() < until) {
-      const n = attempt++;
-      const socket = connect(
-        job.target,
-        job.tokens[n % job.tokens.length],
-        job.localAddresses[n % job.localAddresses.length],
-      );
-      try {
-        await connected(socket);
-        const now = performance.now();
-        if (now >= from && now < until) result.completed++;
-      } catch (err) {
-        result.failed++;
-        result.firstError ??= err instanceof Error ? err.message : String(err);
-      } finally {
-        socket.close();
-      }
+  const handshake = async (): Promise<boolean> => {
+    const n = attempt++;
+    const socket = connect(
+      job.target,
+      job.tokens[n % job.tokens.length],
+      job.localAddresses[n % job.localAddresses.length],
+    );
+    try {
+      await connected(socket);
+      return true;
+    } catch (err) {
+      result.failed++;
+      result.firstError ??= err instanceof Error ? err.message : String(err);
+      return false;
+    } finally {
+      socket.close();
     }
   };
-  await Promise.all(Array.from({ length: job.concurrency }, lane));
+  const lanes = (lane: () => Promise<void>): Promise<void[]> =>
+    Promise.all(Array.from({ length: job.concurrency }, lane));
+
+  const start = performance.now();
+  await lanes(async () => {
+    while (attempt < job.tokens.length) if (await handshake()) result.firstPass.completed++;
+  });
+  result.firstPass.ms = performance.now() - start;
+
+  const until = performance.now() + job.durationMs;
+  await lanes(async () => {
+    while (performance.now() < until) {
+      if ((await handshake()) && performance.now() < until) result.completed++;
+    }
+  });
   return result;
 }
 

@@ -30,10 +30,10 @@ export type Job =
   | {
       type: 'handshakes';
       target: Target;
+      /** This worker's tokens, no other worker's: each session's first handshake happens once. */
       tokens: string[];
       localAddresses: string[];
       concurrency: number;
-      warmupMs: number;
       durationMs: number;
     }
   | { type: 'moves'; warmupMs: number; durationMs: number }
@@ -48,6 +48,9 @@ export interface OpenResult {
 }
 
 export interface HandshakeResult {
+  /** The first handshake of every token, and how long they took together. */
+  firstPass: { completed: number; ms: number };
+  /** Handshakes completed in the window that followed. */
   completed: number;
   failed: number;
   firstError?: string;

@@ -52,7 +52,7 @@ export async function seed(
   });
   progress(`${users.length} users registered`);
 
-  const projects = await inParallel(counts.projects, 4, async (p) => {
+  const projects = await inParallel(counts.projects, 10, async (p) => {
     const members = users.filter((_, k) => k % counts.projects === p && k !== p);
     return api.board(users[p], `Board ${p}`, members, counts.tasksPerProject);
   });
