@@ -1,0 +1,97 @@
+import { type INestApplicationContext, Logger } from '@nestjs/common';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import { of } from 'rxjs';
+import type { Socket } from 'socket.io';
+import { SecureIoAdapter } from './secure-io.adapter';
+
+/** Just what bindMessageHandlers touches: `on`, `emit` and `disconnected`. */
+class FakeSocket {
+  readonly listeners = new Map<string, (...args: unknown[]) => void>();
+  readonly emit = jest.fn();
+  disconnected = false;
+
+  on(event: string, listener: (...args: unknown[]) => void): this {
+    this.listeners.set(event, listener);
+    return this;
+  }
+
+  /** Delivers a client packet the way Socket.IO calls listeners: payload, then the ack. */
+  receive(event: string, ...args: unknown[]): void {
+    this.listeners.get(event)?.(...args);
+  }
+}
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('SecureIoAdapter.bindMessageHandlers', () => {
+  let socket: FakeSocket;
+  let adapter: SecureIoAdapter;
+
+  beforeEach(() => {
+    // Binding handlers uses none of the adapter's services.
+    adapter = new SecureIoAdapter({ get: () => undefined } as unknown as INestApplicationContext);
+    socket = new FakeSocket();
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const bind = (
+    callback: MessageMappingProperties['callback'],
+    isAckHandledManually = false,
+  ): void =>
+    adapter.bindMessageHandlers(socket as unknown as Socket, [
+      { message: 'task_moved', methodName: 'moveTask', callback, isAckHandledManually },
+    ]);
+
+  it('hands the payload and ack to the handler and answers through the ack', async () => {
+    const handler = jest.fn().mockResolvedValue({ ok: true, data: 1 });
+    bind(handler);
+    const ack = jest.fn();
+    socket.receive('task_moved', { projectId: 'p' }, ack);
+    await flush();
+    expect(handler).toHaveBeenCalledWith({ projectId: 'p' }, ack);
+    expect(ack).toHaveBeenCalledWith({ ok: true, data: 1 });
+  });
+
+  it('passes several arguments as an array, as Nest does', async () => {
+    const handler = jest.fn().mockResolvedValue(undefined);
+    bind(handler);
+    socket.receive('task_moved', 'a', 'b');
+    await flush();
+    expect(handler).toHaveBeenCalledWith(['a', 'b'], undefined);
+  });
+
+  it('emits an {event, data} response, and takes the values of an Observable', async () => {
+    bind(() => Promise.resolve(of({ event: 'task_updated', data: { version: 2 } })));
+    const ack = jest.fn();
+    socket.receive('task_moved', {}, ack);
+    await flush();
+    expect(socket.emit).toHaveBeenCalledWith('task_updated', { version: 2 });
+    expect(ack).not.toHaveBeenCalled();
+  });
+
+  it('sends nothing for an empty reply, a manual ack, or a socket that has gone', async () => {
+    const ack = jest.fn();
+    bind(() => Promise.resolve(undefined));
+    socket.receive('task_moved', {}, ack);
+    bind(() => Promise.resolve({ ok: true }), true);
+    socket.receive('task_moved', {}, ack);
+    bind(() => {
+      socket.disconnected = true;
+      return Promise.resolve({ ok: true });
+    });
+    socket.receive('task_moved', {}, ack);
+    await flush();
+    expect(ack).not.toHaveBeenCalled();
+  });
+
+  it('logs a handler failure that escaped its filter instead of crashing', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    bind(() => Promise.reject(new Error('boom')));
+    socket.receive('task_moved', {}, jest.fn());
+    await flush();
+    expect(logged).toHaveBeenCalledWith(
+      'Handler for task_moved failed',
+      expect.stringContaining('boom'),
+    );
+  });
+});
