@@ -33,55 +33,46 @@ const KB = 1024;
 /** The issue's targets, as ratios measured in this run. */
 export function targets(r: Results): Target[] {
   const out: Target[] = [];
-  const target = (name: string, value: number, bound: number, atLeast: boolean): void => {
-    out.push({ name, value, bound, atLeast, met: atLeast ? value >= bound : value <= bound });
+  const atLeast = (name: string, value: number, bound: number): void => {
+    out.push({ name, value, bound, atLeast: true, met: value >= bound });
   };
-  for (const [sockets, m] of Object.entries(r.moves ?? {})) {
-    const db = m['bare+db'];
-    target(
-      `task_moved throughput, ${sockets} sockets ÷ bare+db`,
-      ratio(m.ours.perSecond, db.perSecond),
-      0.8,
-      true,
-    );
-    target(`task_moved p99, ${sockets} sockets ÷ bare+db`, ratio(m.ours.p99, db.p99), 1.5, false);
+  const atMost = (name: string, value: number, bound: number): void => {
+    out.push({ name, value, bound, atLeast: false, met: value <= bound });
+  };
+  for (const [sockets, { ours, 'bare+db': db }] of Object.entries(r.moves ?? {})) {
+    const of = `${sockets} sockets ÷ bare+db`;
+    atLeast(`task_moved throughput, ${of}`, ratio(ours.perSecond, db.perSecond), 0.8);
+    atMost(`task_moved p99, ${of}`, ratio(ours.p99, db.p99), 1.5);
   }
   if (r.fanout) {
     const { ours, bare } = r.fanout;
-    target(
-      'fan-out deliveries ÷ bare',
-      ratio(ours.deliveriesPerSecond, bare.deliveriesPerSecond),
-      0.8,
-      true,
-    );
+    const delivered = ratio(ours.deliveriesPerSecond, bare.deliveriesPerSecond);
+    atLeast('fan-out deliveries ÷ bare', delivered, 0.8);
   }
   if (r.memory) {
     const { ours, bare } = r.memory;
-    for (const count of Object.keys(ours.rssPerSocket).map(Number)) {
-      target(
-        `RSS per socket at ${count} ÷ bare`,
-        ratio(ours.rssPerSocket[count], bare.rssPerSocket[count]),
+    for (const n of Object.keys(ours.rssPerSocket).map(Number)) {
+      atMost(
+        `RSS per socket at ${n} ÷ bare`,
+        ratio(ours.rssPerSocket[n], bare.rssPerSocket[n]),
         1.5,
-        false,
       );
-      target(
-        `heap per socket at ${count} ÷ bare`,
-        ratio(ours.heapPerSocket[count], bare.heapPerSocket[count]),
+      atMost(
+        `heap per socket at ${n} ÷ bare`,
+        ratio(ours.heapPerSocket[n], bare.heapPerSocket[n]),
         1.5,
-        false,
       );
     }
   }
   if (r.handshakes) {
     const { ours, bare } = r.handshakes;
-    target(
+    atLeast(
       'handshakes (reconnecting sessions) ÷ bare',
       ratio(ours.perSecond, bare.perSecond),
       0.5,
-      true,
     );
   }
-  if (r.roundTrips) target('database commands per move', r.roundTrips.ours.perMove, 1, false);
+  if (r.roundTrips) atMost('database commands per move', r.roundTrips.ours.perMove, 1);
   return out;
 }
 
@@ -123,20 +114,19 @@ export function renderTable(r: Results): string {
   if (r.memory) {
     const { ours, bare } = r.memory;
     for (const count of Object.keys(ours.rssPerSocket).map(Number)) {
-      row(
-        `RSS per idle socket, ${count} sockets`,
-        ours.rssPerSocket[count] / KB,
-        none,
-        bare.rssPerSocket[count] / KB,
-        'KiB',
-      );
-      row(
-        `Heap per idle socket, ${count} sockets`,
-        ours.heapPerSocket[count] / KB,
-        none,
-        bare.heapPerSocket[count] / KB,
-        'KiB',
-      );
+      for (const [label, key] of [
+        ['RSS', 'rssPerSocket'],
+        ['Heap', 'heapPerSocket'],
+      ] as const) {
+        const perSocket = (m: typeof ours): number => m[key][count] / KB;
+        row(
+          `${label} per idle socket, ${count} sockets`,
+          perSocket(ours),
+          none,
+          perSocket(bare),
+          'KiB',
+        );
+      }
     }
   }
   if (r.roundTrips) {
