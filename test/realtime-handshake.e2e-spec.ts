@@ -2,7 +2,13 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { Types, type Connection } from 'mongoose';
 import WebSocket from 'ws';
 import { ProjectsGateway } from '../src/realtime/projects.gateway';
-import { bearer, createProject, type RegisteredUser, registerUser } from './support/factories';
+import {
+  bearer,
+  createProject,
+  logout,
+  type RegisteredUser,
+  registerUser,
+} from './support/factories';
 import { CapturingLogger } from './support/logs';
 import { closeSockets, connect, connectError, sendOk, serverNamespace } from './support/sockets';
 import { createTestApp, TEST_ORIGIN, type TestApp } from './support/test-app';
@@ -205,11 +211,7 @@ describe('Socket.IO handshake', () => {
       // The session has been checked (and cached) before it is revoked.
       const before = await connect(t.url, '/projects', { token: bob.accessToken });
       before.disconnect();
-      await t.http
-        .post('/api/auth/logout')
-        .set(bearer(bob.accessToken))
-        .send({ refreshToken: bob.refreshToken })
-        .expect(204);
+      await logout(t.http, bob);
       expect(await connectError(t.url, '/projects', { token: bob.accessToken })).toBe(
         'Unauthorized',
       );

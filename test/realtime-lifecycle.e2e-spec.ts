@@ -7,6 +7,7 @@ import {
   createSharedProject,
   createTask,
   login,
+  logout,
   refreshTokens,
   type RegisteredUser,
   registerUser,
@@ -145,11 +146,7 @@ describe('Socket lifecycle', () => {
         await sendOk(socket, 'auth:refresh', { token: other.accessToken });
         const revoked = waitFor(socket, 'session:revoked');
         const gone = disconnected(socket);
-        await t.http
-          .post('/api/auth/logout')
-          .set(bearer(other.accessToken))
-          .send({ refreshToken: other.refreshToken })
-          .expect(204);
+        await logout(t.http, other);
         await revoked;
         expect(await gone).toBe('io server disconnect');
       });
@@ -166,11 +163,7 @@ describe('Socket lifecycle', () => {
         const bystander = await connect(t.url, '/projects', { token: other.accessToken });
         const revoked = sockets.map((s) => waitFor(s, 'session:revoked'));
         const gone = sockets.map((s) => disconnected(s));
-        await t.http
-          .post('/api/auth/logout')
-          .set(bearer(session.accessToken))
-          .send({ refreshToken: session.refreshToken })
-          .expect(204);
+        await logout(t.http, session);
         expect(await Promise.all(revoked)).toEqual([{}, {}]);
         expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
         await flush(bystander);
@@ -261,11 +254,7 @@ describe('Socket lifecycle', () => {
         sockets[1].io.engine.close(); // the connection drops
         sockets[3].disconnect();
         // The server ends the rest: logout disconnects the session's sockets.
-        await t.http
-          .post('/api/auth/logout')
-          .set(bearer(session.accessToken))
-          .send({ refreshToken: session.refreshToken })
-          .expect(204);
+        await logout(t.http, session);
         expect((await released).map((e) => e.reason)).toEqual([
           'disconnect',
           'disconnect',

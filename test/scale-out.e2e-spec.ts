@@ -6,6 +6,7 @@ import {
   createSharedProject,
   createTask,
   login,
+  logout,
   type RegisteredUser,
   registerUser,
 } from './support/factories';
@@ -103,11 +104,7 @@ describe('Two instances behind one Redis and one database', () => {
     const remote = await connect(two.url, '/projects', { token: session.accessToken });
     const revoked = waitFor(remote, 'session:revoked');
     const gone = disconnected(remote);
-    await one.http
-      .post('/api/auth/logout')
-      .set(bearer(session.accessToken))
-      .send({ refreshToken: session.refreshToken })
-      .expect(204);
+    await logout(one.http, session);
     await revoked;
     expect(await gone).toBe('io server disconnect');
     // Instance 2 had checked the session for that socket; it heard of the revocation too.

@@ -110,6 +110,18 @@ export async function refreshTokens(
   return res.body;
 }
 
+/** Ends a session the way a client does: its access token plus a refresh token of it. */
+export async function logout(
+  http: TestAgent,
+  session: { accessToken: string; refreshToken: string },
+): Promise<void> {
+  await http
+    .post('/api/auth/logout')
+    .set(bearer(session.accessToken))
+    .send({ refreshToken: session.refreshToken })
+    .expect(204);
+}
+
 /** A project owned by `owner` with `members` added: its id. */
 export async function createSharedProject(
   http: TestAgent,
