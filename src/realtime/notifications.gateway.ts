@@ -25,7 +25,7 @@ import {
   NOTIFICATIONS_REQUESTS,
 } from './realtime.events';
 import { SocketAuthService } from './socket-auth.service';
-import { answerUnknownRequests } from './unknown-requests';
+import { unknownRequestAnswerer } from './unknown-requests';
 import { WsJwtGuard } from './ws-jwt.guard';
 import { WsThrottlerGuard } from './ws-throttler.guard';
 
@@ -43,6 +43,8 @@ export class NotificationsGateway
 {
   @WebSocketServer() private readonly server!: AppNamespace;
 
+  private readonly answerUnknown = unknownRequestAnswerer(NOTIFICATIONS_REQUESTS);
+
   constructor(
     private readonly socketAuth: SocketAuthService,
     private readonly registry: ConnectionRegistry,
@@ -54,7 +56,7 @@ export class NotificationsGateway
 
   handleConnection(socket: AppSocket): void {
     this.socketAuth.admit(socket);
-    answerUnknownRequests(socket, NOTIFICATIONS_REQUESTS);
+    socket.onAny(this.answerUnknown);
   }
 
   handleDisconnect(socket: AppSocket): void {

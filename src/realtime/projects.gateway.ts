@@ -37,7 +37,7 @@ import {
   PROJECTS_REQUESTS,
 } from './realtime.events';
 import { SocketAuthService } from './socket-auth.service';
-import { answerUnknownRequests } from './unknown-requests';
+import { unknownRequestAnswerer } from './unknown-requests';
 import { WsJwtGuard } from './ws-jwt.guard';
 import { WsThrottlerGuard } from './ws-throttler.guard';
 
@@ -55,6 +55,7 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
 @UseFilters(WsExceptionsFilter)
 export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   @WebSocketServer() private readonly server!: AppNamespace;
+  private readonly answerUnknown = unknownRequestAnswerer(PROJECTS_REQUESTS);
   private readonly logger = new Logger(ProjectsGateway.name);
 
   constructor(
@@ -69,7 +70,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   handleConnection(socket: AppSocket): void {
     this.socketAuth.admit(socket);
-    answerUnknownRequests(socket, PROJECTS_REQUESTS);
+    socket.onAny(this.answerUnknown);
     // Socket.IO empties the rooms before "disconnect"; note the projects while they are known.
     socket.once('disconnecting', () =>
       this.registry.noteProjectsAtDisconnect(socket.id, joinedProjectIds(socket)),
