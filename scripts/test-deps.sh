@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# What the end-to-end tests start besides the app: a real Redis (two-instance tests) and a real
-# nginx with TLS (deployment tests; openssl makes their certificate). Installed from Debian when
-# missing; needs root or sudo, as on the CI and development machines.
+# What the end-to-end tests start besides the app: the embedded database (a JDK and Maven build
+# and run it), a real Redis (two-instance tests) and a real nginx with TLS (deployment tests;
+# openssl makes their certificate). Installed from Debian when missing; needs root or sudo, as on
+# the CI and development machines.
 set -euo pipefail
 
 packages=()
+# The embedded database, unless TEST_MONGODB_URI points the suite at another server.
+if [ -z "${TEST_MONGODB_URI:-}" ]; then
+  command -v java >/dev/null || packages+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null || packages+=(maven)
+fi
 command -v redis-server >/dev/null || packages+=(redis-server)
 command -v nginx >/dev/null || packages+=(nginx-light)
 command -v openssl >/dev/null || packages+=(openssl)

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,9 @@ import { Test } from '@nestjs/testing';
 import type { Connection } from 'mongoose';
 import { AppModule } from '../src/app.module';
 import { ConfigError } from '../src/config/app-config';
+import { EmbeddedDatabase } from '../src/database/embedded/embedded-database';
 import { registerUser } from './support/factories';
+import { describeEmbedded } from './support/database';
 import { createTestApp } from './support/test-app';
 
 const portIsClosed = (port: number): Promise<boolean> =>
@@ -21,7 +23,7 @@ const portIsClosed = (port: number): Promise<boolean> =>
   });
 
 describe('Boot', () => {
-  describe('without MONGODB_URI', () => {
+  describeEmbedded('without MONGODB_URI', () => {
     it('starts its own embedded database in DATA_DIR, keeps data across restarts, and stops it on close', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'cc-boot-'));
       const env = { MONGODB_URI: '', DATA_DIR: dataDir };
@@ -31,7 +33,7 @@ describe('Boot', () => {
       await first.http.get('/api/health/ready').expect(200);
       const user = await registerUser(first.http);
       await first.close();
-      expect(readdirSync(dataDir)).toContain('collabcampus.sqlite');
+      expect(readdirSync(dataDir)).toContain('collabcampus.mv.db');
       expect(await portIsClosed(port)).toBe(true);
 
       const second = await createTestApp({ env });
@@ -43,6 +45,30 @@ describe('Boot', () => {
       } finally {
         await second.close();
       }
+    });
+
+    it('boots beside the files of the earlier FerretDB database, leaving them untouched and saying so', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'cc-ferretdb-'));
+      const oldFile = join(dataDir, 'collabcampus.sqlite');
+      writeFileSync(oldFile, 'SQLite format 3\0 (a FerretDB database)');
+
+      const t = await createTestApp({ env: { MONGODB_URI: '', DATA_DIR: dataDir } });
+      try {
+        await registerUser(t.http);
+      } finally {
+        await t.close();
+      }
+      expect(readFileSync(oldFile, 'utf8')).toBe('SQLite format 3\0 (a FerretDB database)');
+
+      // The app's logger gets the warning; the database module gives it out once per start.
+      const warnings: string[] = [];
+      const db = await EmbeddedDatabase.start({ dataDir, warn: (line) => warnings.push(line) });
+      await db.stop();
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /holds files of the earlier FerretDB\/SQLite embedded database \(collabcampus\.sqlite\)\. They are not read or changed: the embedded database now keeps its data in collabcampus\.mv\.db/,
+        ),
+      ]);
     });
   });
 

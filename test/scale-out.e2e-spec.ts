@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { databaseUri } from '../src/database/embedded/embedded-database';
 import {
   addMember,
   bearer,
@@ -10,6 +8,7 @@ import {
   type RegisteredUser,
   registerUser,
 } from './support/factories';
+import { freshDatabaseUri } from './support/database';
 import { startRedis, type RedisServer } from './support/redis-server';
 import {
   closeSockets,
@@ -36,10 +35,7 @@ describe('Two instances behind one Redis and one database', () => {
     redis = await startRedis();
     const env = {
       REDIS_URL: redis.url,
-      MONGODB_URI: databaseUri(
-        process.env.TEST_DATABASE_SERVER_URI!,
-        `cc_scale_${randomBytes(4).toString('hex')}`,
-      ),
+      MONGODB_URI: freshDatabaseUri('cc_scale'),
       WS_MAX_CONNECTIONS_PER_USER: '5',
     };
     one = await createTestApp({ env, keepDatabase: true });

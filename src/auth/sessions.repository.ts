@@ -74,7 +74,8 @@ export class SessionsRepository implements OnModuleInit {
 
   /**
    * Deletes refresh tokens past their expiry, spent or not (a spent one is kept until then so
-   * that its reuse is still detected). Stands in for a TTL index, which FerretDB lacks.
+   * that its reuse is still detected). Stands in for a TTL index, which the embedded database
+   * (mongo-java-server) does not implement.
    */
   async deleteExpiredRefreshTokens(now = new Date()): Promise<number> {
     const { deletedCount } = await this.tokens

@@ -19,6 +19,7 @@ describe(loadConfig.name, () => {
       trustProxy: false,
       lockTtlMs: 30000,
       sessionCacheTtlMs: 30000,
+      embeddedDatabase: { dataDir: expect.stringMatching(/\/data$/), maxHeap: '256m' },
       cors: { origins: ['http://localhost:3000'], anyOrigin: false },
       jwt: {
         accessTtlSeconds: 900,
@@ -59,6 +60,7 @@ describe(loadConfig.name, () => {
       JWT_REFRESH_TTL: '2h',
       CLIENT_ORIGIN: 'https://a.example.com, http://localhost:5173',
       WS_EVENT_RATE_LIMIT: '20',
+      EMBEDDED_DB_MAX_HEAP: '1G',
     });
     expect(config.port).toBe(8080);
     expect(config.trustProxy).toBe(true);
@@ -66,6 +68,7 @@ describe(loadConfig.name, () => {
     expect(config.jwt.refreshTtlSeconds).toBe(7200);
     expect(config.cors.origins).toEqual(['https://a.example.com', 'http://localhost:5173']);
     expect(config.ws.eventRateLimit).toBe(20);
+    expect(config.embeddedDatabase.maxHeap).toBe('1G');
   });
 
   it.each([
@@ -82,6 +85,9 @@ describe(loadConfig.name, () => {
     ['JWT_REFRESH_TTL', '-7d'],
     ['MONGODB_URI', 'postgres://db'],
     ['REDIS_URL', 'http://cache'],
+    ['EMBEDDED_DB_MAX_HEAP', '256'],
+    ['EMBEDDED_DB_MAX_HEAP', '-Xmx256m'],
+    ['EMBEDDED_DB_MAX_HEAP', '256m -XX:+Foo'],
   ])('stops the boot on %s=%s with a message naming the key', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(key);

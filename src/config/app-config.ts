@@ -19,8 +19,8 @@ export class AppConfig {
   readonly nodeEnv!: NodeEnv;
   readonly port!: number;
   readonly mongodbUri!: string | undefined;
-  /** Where the embedded database keeps its files when `mongodbUri` is unset. */
-  readonly dataDir!: string;
+  /** The database started when `mongodbUri` is unset: where it keeps its files, its JVM heap cap. */
+  readonly embeddedDatabase!: { readonly dataDir: string; readonly maxHeap: string };
   readonly jwt!: {
     readonly accessSecret: string;
     readonly refreshSecret: string;
@@ -105,7 +105,7 @@ export function loadConfig(env: Env): AppConfig {
     nodeEnv: raw.NODE_ENV,
     port: raw.PORT,
     mongodbUri: raw.MONGODB_URI,
-    dataDir: resolve(raw.DATA_DIR),
+    embeddedDatabase: { dataDir: resolve(raw.DATA_DIR), maxHeap: raw.EMBEDDED_DB_MAX_HEAP },
     jwt: {
       accessSecret,
       refreshSecret,

@@ -47,6 +47,11 @@ export class Environment {
   @Matches(/^mongodb(\+srv)?:\/\/\S+$/, { message: 'MONGODB_URI must be a mongodb:// URI' })
   MONGODB_URI?: string;
   @IsOptional() @IsString() @MinLength(1) DATA_DIR: string = './data';
+  @IsOptional()
+  @Matches(/^[1-9]\d*[mg]$/i, {
+    message: 'EMBEDDED_DB_MAX_HEAP must be a size in megabytes or gigabytes such as 256m or 1g',
+  })
+  EMBEDDED_DB_MAX_HEAP: string = '256m';
 
   @IsOptional() @IsString() JWT_SECRET?: string;
   @IsOptional() @IsString() REFRESH_TOKEN_SECRET?: string;

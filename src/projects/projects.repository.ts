@@ -62,8 +62,8 @@ export class ProjectsRepository implements OnModuleInit {
   /**
    * Replaces the member list only if nobody changed it since `expectedRevision` was read;
    * null when another write won. Membership edits are compare-and-set rather than
-   * $push/$pull with array conditions, because FerretDB v1 evaluates $ne/$nin/$elemMatch on
-   * arrays of documents and $pull with a document condition differently from MongoDB.
+   * $push/$pull with array conditions: the rules (the creator stays, no one twice) are checked in
+   * code on exactly the list that is written, and a lost race is retried, never half-applied.
    */
   async replaceMembers(
     projectId: string,

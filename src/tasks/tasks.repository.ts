@@ -117,8 +117,8 @@ export class TasksRepository implements OnModuleInit {
           'lock.socketId': release.socketId,
           ...(release.expiresAt ? { 'lock.expiresAt': release.expiresAt } : {}),
         },
-        // No projection: FerretDB v1 does not implement one on findAndModify.
         { $unset: { lock: 1 } },
+        { projection: { _id: 1 } },
       )
       .lean()
       .exec();

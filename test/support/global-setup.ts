@@ -7,8 +7,20 @@ declare global {
   var embeddedDatabase: EmbeddedDatabase | undefined;
 }
 
-/** One embedded database server for the whole run; each test app gets its own database on it. */
+/**
+ * One database server for the whole run; each test app gets its own database on it (named
+ * `cc_<random>`, dropped when the test closes it). `TEST_MONGODB_URI` (a server URI, any path is
+ * ignored) runs the suite against that server instead of the embedded one.
+ */
 export default async function globalSetup(): Promise<void> {
+  const external = process.env.TEST_MONGODB_URI;
+  if (external) {
+    if (!/^mongodb(\+srv)?:\/\/\S+$/.test(external)) {
+      throw new Error('TEST_MONGODB_URI must be a mongodb:// URI');
+    }
+    process.env.TEST_DATABASE_SERVER_URI = external;
+    return;
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'collabcampus-test-db-'));
   globalThis.embeddedDatabase = await EmbeddedDatabase.start({
     dataDir,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { LoggerService, Type } from '@nestjs/common';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -12,7 +11,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
-import { databaseUri } from '../../src/database/embedded/embedded-database';
+import { freshDatabaseUri } from './database';
 
 export const TEST_JWT_SECRET = 'test-access-secret-'.padEnd(64, 'a');
 export const TEST_REFRESH_SECRET = 'test-refresh-secret-'.padEnd(64, 'r');
@@ -54,14 +53,12 @@ export interface TestAppOptions {
 
 /**
  * The real application on an ephemeral port, configured through the same `loadConfig` and
- * `configureApp` as production, against a fresh database on the run's embedded server.
+ * `configureApp` as production, against a fresh database on the run's database server.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const server = process.env.TEST_DATABASE_SERVER_URI;
-  if (!server) throw new Error('TEST_DATABASE_SERVER_URI is not set: run e2e tests through jest');
   const config = loadConfig({
     NODE_ENV: 'test',
-    MONGODB_URI: databaseUri(server, `cc_${randomBytes(6).toString('hex')}`),
+    MONGODB_URI: freshDatabaseUri(),
     JWT_SECRET: TEST_JWT_SECRET,
     REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
     CLIENT_ORIGIN: TEST_ORIGIN,

@@ -1,17 +1,18 @@
 /**
  * Runs the embedded database on its own, so several app instances or tools like mongosh can
- * share it:  npm run db -- --port 27017 [--data-dir ./data]
+ * share it:  npm run db -- --port 27017 [--data-dir ./data] [--max-heap 256m]
  * Prints the MongoDB URI and runs until stopped (Ctrl-C).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EmbeddedDatabase } from './embedded-database';
+import { DEFAULT_EMBEDDED_MAX_HEAP, EmbeddedDatabase } from './embedded-database';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '27017' },
       'data-dir': { type: 'string', default: './data' },
+      'max-heap': { type: 'string', default: DEFAULT_EMBEDDED_MAX_HEAP },
     },
   });
   const port = Number(values.port);
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const db = await EmbeddedDatabase.start({
     dataDir: resolve(values['data-dir']),
     port,
+    maxHeap: values['max-heap'],
     log: (line) => console.error(line),
   });
   console.log(`Embedded ${db.engine} is running. MongoDB URI: ${db.uri}`);

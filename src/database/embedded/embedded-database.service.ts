@@ -17,11 +17,14 @@ export class EmbeddedDatabaseService implements OnApplicationShutdown {
   ) {}
 
   async start(): Promise<string> {
+    const { dataDir, maxHeap } = this.config.embeddedDatabase;
     this.server = await EmbeddedDatabase.start({
-      dataDir: this.config.dataDir,
+      dataDir,
+      maxHeap,
       log: (line) => this.logger.log(line),
+      warn: (line) => this.logger.warn(line),
     });
-    this.logger.log(`Embedded ${this.server.engine} started; data in ${this.config.dataDir}`);
+    this.logger.log(`Embedded ${this.server.engine} started; data in ${dataDir}`);
     return this.server.uri;
   }
 
