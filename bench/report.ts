@@ -1,6 +1,7 @@
 import type {
   FanoutFigures,
   HandshakeFigures,
+  LatencyFigures,
   MaxSocketsFigures,
   MemoryFigures,
   MoveFigures,
@@ -17,7 +18,14 @@ export interface Results {
   memory?: { ours: MemoryFigures; bare: MemoryFigures };
   roundTrips?: { ours: RoundTripFigures; 'bare+db': RoundTripFigures };
   maxSockets?: MaxSocketsFigures;
+  /** `project:join` of one large board, one at a time. */
+  boardJoin?: LatencyFigures & { tasks: number };
+  /** Login latency by number of registered users. */
+  logins?: Record<number, LatencyFigures>;
 }
+
+/** The FerretDB-era README figure the embedded-database change was asked to multiply by 15. */
+const FERRETDB_MOVES_PER_SECOND = 34.1;
 
 export interface Target {
   name: string;
@@ -39,6 +47,15 @@ export function targets(r: Results): Target[] {
   const atMost = (name: string, value: number, bound: number): void => {
     out.push({ name, value, bound, atLeast: false, met: value <= bound });
   };
+  const hundred = r.moves?.[100]?.ours;
+  if (hundred) {
+    atLeast(
+      `task_moved acks/s, 100 sockets ÷ ${FERRETDB_MOVES_PER_SECOND} (FerretDB era)`,
+      hundred.perSecond / FERRETDB_MOVES_PER_SECOND,
+      15,
+    );
+    atMost('task_moved p99 in ms, 100 sockets', hundred.p99, 250);
+  }
   for (const [sockets, { ours, 'bare+db': db }] of Object.entries(r.moves ?? {})) {
     const of = `${sockets} sockets ÷ bare+db`;
     atLeast(`task_moved throughput, ${of}`, ratio(ours.perSecond, db.perSecond), 0.8);
@@ -70,6 +87,21 @@ export function targets(r: Results): Target[] {
       'handshakes (reconnecting sessions) ÷ bare',
       ratio(ours.perSecond, bare.perSecond),
       0.5,
+    );
+    atLeast(
+      'handshakes (first of each session) ÷ bare',
+      ratio(ours.firstPerSecond, bare.firstPerSecond),
+      0.5,
+    );
+  }
+  const loginCounts = Object.keys(r.logins ?? {}).map(Number);
+  if (r.logins && loginCounts.length > 1) {
+    const most = Math.max(...loginCounts);
+    const fewest = Math.min(...loginCounts);
+    atMost(
+      `login p50 at ${most} users ÷ at ${fewest}`,
+      ratio(r.logins[most].p50, r.logins[fewest].p50),
+      1.2,
     );
   }
   if (r.roundTrips) atMost('database commands per move', r.roundTrips.ours.perMove, 1);
@@ -136,6 +168,14 @@ export function renderTable(r: Results): string {
       r.roundTrips['bare+db'].perMove,
       none,
     );
+  }
+  if (r.boardJoin) {
+    const { tasks, p50, p95 } = r.boardJoin;
+    row(`project:join p50, ${tasks}-task board`, p50, none, none, 'ms');
+    row(`project:join p95, ${tasks}-task board`, p95, none, none, 'ms');
+  }
+  for (const [count, { p50 }] of Object.entries(r.logins ?? {})) {
+    row(`Login p50, ${Number(count).toLocaleString('en-US')} users`, p50, none, none, 'ms');
   }
   if (r.maxSockets) {
     rows.push([

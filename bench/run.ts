@@ -5,7 +5,8 @@
  *
  * --quick   small counts and short windows: checks the harness, measures nothing worth keeping
  * --profile writes a V8 CPU profile of the app for every workload to bench/profiles/
- * --only    a comma-separated subset of: handshakes, moves, fanout, memory, round-trips, max-sockets
+ * --only    a comma-separated subset of: handshakes, moves, fanout, memory, round-trips, max-sockets,
+ *           board-join, logins
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderTable, type Results, targets } from './report';
-import { seed } from './seed';
+import { addUsersDirectly, seed } from './seed';
 import { Database, freePort, REPO, type ServerKind, ServerProcess } from './servers';
 import { WireCounter } from './wire-counter';
 import { LoopbackAddresses, WorkerPool } from './workers';
@@ -32,6 +33,9 @@ const FULL: Settings = {
   fanoutWindow: 8,
   memoryCounts: [1000, 5000],
   maxSocketsStep: 1000,
+  bigBoardTasks: 1000,
+  loginUserCounts: [1000, 10000],
+  latencySamples: 100,
 };
 
 const QUICK: Settings = {
@@ -45,6 +49,9 @@ const QUICK: Settings = {
   crowd: 100,
   memoryCounts: [50, 100],
   maxSocketsStep: 100,
+  bigBoardTasks: 100,
+  loginUserCounts: [100, 1000],
+  latencySamples: 20,
 };
 
 const ORIGIN = 'http://bench.localhost';
@@ -55,6 +62,8 @@ const WORKLOADS = [
   'memory',
   'round-trips',
   'max-sockets',
+  'board-join',
+  'logins',
 ] as const;
 type Workload = (typeof WORKLOADS)[number];
 
@@ -197,6 +206,26 @@ async function main(): Promise<void> {
     }
     if (wanted('max-sockets')) {
       results.maxSockets = await step('most sockets, ours', () => workloads.maxSockets(ctx));
+    }
+    if (wanted('board-join')) {
+      results.boardJoin = {
+        tasks: settings.bigBoardTasks,
+        ...(await step(`join of a ${settings.bigBoardTasks}-task board, ours`, () =>
+          workloads.boardJoin(ctx, settings.latencySamples),
+        )),
+      };
+    }
+    if (wanted('logins')) {
+      // Last: it adds users, which no other workload should see.
+      results.logins = {};
+      for (const count of settings.loginUserCounts) {
+        const emails = await addUsersDirectly(mongodbUri, data, count);
+        const every = Math.max(1, Math.floor(emails.length / settings.latencySamples));
+        const sample = emails.filter((_, i) => i % every === 0).slice(0, settings.latencySamples);
+        results.logins[count] = await step(`logins with ${emails.length} users, ours`, () =>
+          workloads.logins(ctx, sample),
+        );
+      }
     }
 
     const machine = describeMachine();

@@ -23,9 +23,12 @@ export interface BenchData {
   projects: BenchProject[];
   /** Every user is a member of this one. */
   crowd: BenchProject;
+  /** Owned by user 0, with `bigBoardTasks` tasks. */
+  bigBoard: BenchProject;
 }
 
-const PASSWORD = 'bench password, long enough';
+/** Every bench user's password, the added ones' included. */
+export const BENCH_PASSWORD = 'bench password, long enough';
 
 /**
  * `baseUrls`: one app instance per core on the same database, since registration is bound by
@@ -34,7 +37,7 @@ const PASSWORD = 'bench password, long enough';
 export async function seed(
   baseUrls: string[],
   mongodbUri: string,
-  counts: { users: number; projects: number; tasksPerProject: number },
+  counts: { users: number; projects: number; tasksPerProject: number; bigBoardTasks: number },
   progress: (line: string) => void,
 ): Promise<BenchData> {
   const apis = baseUrls.map((url) => new Api(url));
@@ -46,7 +49,7 @@ export async function seed(
     }>('/api/auth/register', undefined, {
       email: `bench-${i}@bench.test`,
       name: `Bench ${i}`,
-      password: PASSWORD,
+      password: BENCH_PASSWORD,
     });
     return { id: body.user.id, email: body.user.email, token: body.accessToken };
   });
@@ -56,6 +59,7 @@ export async function seed(
     api.board(users[p], `Board ${p}`, counts.tasksPerProject),
   );
   const crowd = await api.board(users[0], 'Everyone', 1);
+  const bigBoard = await api.board(users[0], 'Big board', counts.bigBoardTasks);
   await addMembersAtOnce(mongodbUri, [
     ...projects.map((board, p) => ({
       board,
@@ -66,7 +70,42 @@ export async function seed(
   progress(
     `${projects.length} boards with ${counts.tasksPerProject} tasks, and one of ${users.length} members`,
   );
-  return { users, projects, crowd };
+  progress(`one board with ${counts.bigBoardTasks} tasks`);
+  return { users, projects, crowd, bigBoard };
+}
+
+/**
+ * Adds users directly in the database until there are `total`, each with the password hash of
+ * bench user 0 (so they can log in with BENCH_PASSWORD). Registering 9,000 users through the
+ * API would hash 9,000 passwords, about ten minutes of both cores, and time nothing the login
+ * measurement is about. Returns the emails of all users.
+ */
+export async function addUsersDirectly(
+  mongodbUri: string,
+  data: BenchData,
+  total: number,
+): Promise<string[]> {
+  const client = await new mongoose.mongo.MongoClient(mongodbUri).connect();
+  try {
+    const users = client.db().collection<{ email: string; passwordHash: string }>('users');
+    const template = await users.findOne({ email: data.users[0].email });
+    if (!template) throw new Error('bench user 0 is missing');
+    const existing = await users.countDocuments();
+    const now = new Date();
+    for (let start = existing; start < total; start += 1000) {
+      const batch = Array.from({ length: Math.min(1000, total - start) }, (_, k) => ({
+        email: `added-${start + k}@bench.test`,
+        name: `Added ${start + k}`,
+        passwordHash: template.passwordHash,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      await users.insertMany(batch);
+    }
+    return (await users.find({}, { projection: { email: 1 } }).toArray()).map((u) => u.email);
+  } finally {
+    await client.close();
+  }
 }
 
 /**

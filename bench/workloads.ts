@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { io } from 'socket.io-client';
 import type { Identity, Target } from './protocol';
-import type { BenchData } from './seed';
+import { BENCH_PASSWORD, type BenchData } from './seed';
 import type { ServerKind, ServerProcess } from './servers';
 import { percentile, perSecond } from './stats';
 import type { LoopbackAddresses, WorkerPool } from './workers';
@@ -21,6 +22,12 @@ export interface Settings {
   fanoutWindow: number;
   memoryCounts: number[];
   maxSocketsStep: number;
+  /** Tasks on the board whose join is timed. */
+  bigBoardTasks: number;
+  /** Registered users at which login is timed (the first is `users`; the rest are added). */
+  loginUserCounts: number[];
+  /** Logins timed at each count, and joins timed. */
+  latencySamples: number;
 }
 
 export interface BenchContext {
@@ -336,4 +343,77 @@ export async function roundTrips(
     },
     { via: counter },
   );
+}
+
+export interface LatencyFigures {
+  p50: number;
+  p95: number;
+  samples: number;
+}
+
+const latencies = (samples: number[]): LatencyFigures => ({
+  p50: percentile(samples, 50),
+  p95: percentile(samples, 95),
+  samples: samples.length,
+});
+
+/**
+ * Logins one after another (a person logging in, not a load test), each for a different user,
+ * so that the per-user login throttle never answers. Run at two user counts, the same login
+ * must cost the same: finding the user by email is an index lookup, not a scan.
+ */
+export async function logins(ctx: BenchContext, emails: string[]): Promise<LatencyFigures> {
+  return withServer(ctx, 'ours', `logins-${ctx.data.users.length}`, async (server) => {
+    const samples: number[] = [];
+    for (const email of emails) {
+      const started = performance.now();
+      const res = await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+      });
+      if (res.status !== 200)
+        throw new Error(`login of ${email}: ${res.status} ${await res.text()}`);
+      samples.push(performance.now() - started);
+    }
+    return latencies(samples);
+  });
+}
+
+/**
+ * `project:join` of the board with `bigBoardTasks` tasks by its owner, one join at a time (each
+ * followed by a leave), on one socket: what opening a large board costs one person.
+ */
+export async function boardJoin(ctx: BenchContext, joins: number): Promise<LatencyFigures> {
+  const { bigBoard, users } = ctx.data;
+  return withServer(ctx, 'ours', 'board-join', async (server) => {
+    const socket = io(`${server.url}/projects`, {
+      auth: { token: users[0].token },
+      transports: ['websocket'],
+      extraHeaders: { origin: ORIGIN },
+      reconnection: false,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      const ask = async (event: string): Promise<void> => {
+        const reply = (await socket
+          .timeout(10_000)
+          .emitWithAck(event, { projectId: bigBoard.id })) as { ok: boolean; error?: unknown };
+        if (!reply.ok) throw new Error(`${event}: ${JSON.stringify(reply.error)}`);
+      };
+      const samples: number[] = [];
+      for (let i = 0; i < joins; i++) {
+        const started = performance.now();
+        await ask('project:join');
+        samples.push(performance.now() - started);
+        await ask('project:leave');
+      }
+      return latencies(samples);
+    } finally {
+      socket.close();
+    }
+  });
 }

@@ -79,6 +79,47 @@ describe('Database guarantees', () => {
     expect(await users.countDocuments()).toBe(10);
   });
 
+  it('finds by an indexed field plus other conditions exactly the documents that match them all', async () => {
+    const tasks = freshCollection();
+    await tasks.createIndex({ key: 1 }, { unique: true });
+    const { insertedIds } = await tasks.insertMany([
+      { key: 'a', projectId: 1, lock: null },
+      { key: 'b', projectId: 1, lock: { until: 5 } },
+      { key: 'c', projectId: 2, lock: null },
+    ]);
+    const unlocked = { $or: [{ lock: null }, { 'lock.until': { $lte: 3 } }] };
+    const keys = async (filter: mongo.Filter<mongo.Document>) =>
+      (await tasks.find(filter).toArray()).map((d) => d.key as string);
+
+    expect(await keys({ _id: insertedIds[0], projectId: 1, ...unlocked })).toEqual(['a']);
+    expect(await keys({ _id: insertedIds[0], projectId: 2 })).toEqual([]);
+    expect(await keys({ _id: insertedIds[1], projectId: 1, ...unlocked })).toEqual([]);
+    expect(await keys({ key: 'c', projectId: 2 })).toEqual(['c']);
+    expect(await keys({ key: 'c', projectId: 1 })).toEqual([]);
+    expect(await keys({ key: { $in: ['a', 'b'] }, projectId: 1 })).toEqual(['a', 'b']);
+    const moved = await tasks.findOneAndUpdate(
+      { _id: insertedIds[1], projectId: 1, ...unlocked },
+      { $set: { status: 'done' } },
+    );
+    expect(moved).toBeNull();
+    expect(await tasks.countDocuments({ status: 'done' })).toBe(0);
+  });
+
+  it('creates a collection that many clients create at once, answering the others "namespace exists"', async () => {
+    for (let round = 0; round < 5; round++) {
+      const name = `created_${round}`;
+      const results = await Promise.allSettled(
+        Array.from({ length: CONCURRENCY }, () => connection.db!.createCollection(name)),
+      );
+      for (const r of results) {
+        if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 48 });
+      }
+      expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+      const listed = await connection.db!.listCollections().toArray();
+      expect(listed.filter((c) => c.name === name)).toHaveLength(1);
+    }
+  });
+
   it('returns each concurrent findOneAndUpdate caller its own post-image and pre-image', async () => {
     const docs = freshCollection();
     const { insertedId } = await docs.insertOne({ count: 0, writer: -1 });

@@ -85,7 +85,7 @@ export async function ensureEmbeddedDbJar(
   }
   mkdirSync(dirname(buildDir), { recursive: true });
   log(
-    'Building the embedded database with Maven (first run only: about a minute, downloading about 40 MB from Maven Central)...',
+    'Building the embedded database with Maven (first run only: downloads about 45 MB from Maven Central, then takes seconds)...',
   );
   const started = Date.now();
   const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)} s`;

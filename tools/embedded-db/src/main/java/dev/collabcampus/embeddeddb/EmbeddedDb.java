@@ -14,7 +14,7 @@ import de.bwaldvogel.mongo.MongoServer;
 
 /**
  * CollabCampus's embedded MongoDB-wire database: mongo-java-server with its H2 file backend, made
- * safe for concurrent clients (see CopyOnReadH2Backend), listening on loopback only.
+ * safe for concurrent clients (see PatchedH2Backend), listening on loopback only.
  *
  * <pre>
  * java -jar embedded-db.jar --data-dir DIR [--port N] [--commit-interval-ms N] [--exit-on-stdin-eof]
@@ -59,7 +59,7 @@ public final class EmbeddedDb {
         // MVStore saves in the background, by default after up to a second; this bounds what a
         // kill -9 can lose.
         store.setAutoCommitDelay(options.commitIntervalMs);
-        MongoServer server = new MongoServer(new CopyOnReadH2Backend(store));
+        MongoServer server = new MongoServer(new PatchedH2Backend(store));
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port));
 
         CountDownLatch stopped = new CountDownLatch(1);
