@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Model, Types } from 'mongoose';
+import { isObjectIdOrHexString, type Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../database/mongo-errors';
 import { User } from './user.schema';
 
@@ -37,8 +37,13 @@ export class UsersRepository implements OnModuleInit {
     }
   }
 
+  /** Read on every first handshake of a session: through the driver, like findSession. */
   async findById(id: string): Promise<UserRecord | null> {
-    const doc = await this.users.findById(id).lean<UserDoc>().exec();
+    if (!isObjectIdOrHexString(id)) return null;
+    const doc = await this.users.collection.findOne<UserDoc>(
+      { _id: new Types.ObjectId(id) },
+      { projection: { email: 1, name: 1 } },
+    );
     return doc && toUserRecord(doc);
   }
 
