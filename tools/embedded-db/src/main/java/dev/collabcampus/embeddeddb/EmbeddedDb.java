@@ -47,7 +47,8 @@ public final class EmbeddedDb {
         // trace, and neither is a command the server refuses (an existing collection, a bad query):
         // that error goes back to the client, which reports what it did not expect.
         System.setProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire.MongoExceptionHandler", "off");
-        System.setProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire.MongoDatabaseHandler", "off");
+        // (MongoDatabaseHandler reports those under MongoWireProtocolHandler's name.)
+        System.setProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.wire.MongoWireProtocolHandler", "off");
         // Plain secondary indexes are accepted and not built (queries on them scan); unique ones are.
         // Said once in the README rather than at every boot for every index.
         System.setProperty("org.slf4j.simpleLogger.log.de.bwaldvogel.mongo.backend.AbstractMongoDatabase", "error");
