@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mongo } from 'mongoose';
 import { EmbeddedDatabase } from '../../src/database/embedded/embedded-database';
 
 declare global {
@@ -18,6 +19,7 @@ export default async function globalSetup(): Promise<void> {
     if (!/^mongodb(\+srv)?:\/\/\S+$/.test(external)) {
       throw new Error('TEST_MONGODB_URI must be a mongodb:// URI');
     }
+    await ping(external);
     process.env.TEST_DATABASE_SERVER_URI = external;
     return;
   }
@@ -28,4 +30,18 @@ export default async function globalSetup(): Promise<void> {
   });
   // Workers are started after this and inherit the environment.
   process.env.TEST_DATABASE_SERVER_URI = globalThis.embeddedDatabase.uri;
+}
+
+/** Fails the run at once, saying why, rather than every test after a selection timeout. */
+async function ping(uri: string): Promise<void> {
+  const client = new mongo.MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });
+  try {
+    await client.db('admin').command({ ping: 1 });
+  } catch (err) {
+    throw new Error(
+      `TEST_MONGODB_URI: the server does not answer (${err instanceof Error ? err.message : String(err)})`,
+    );
+  } finally {
+    await client.close();
+  }
 }
