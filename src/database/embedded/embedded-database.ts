@@ -3,11 +3,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { mongo } from 'mongoose';
-import {
-  EmbeddedDatabaseUnavailableError,
-  ensureEmbeddedDbJar,
-  requireJava,
-} from './embedded-db-jar';
+import { EmbeddedDatabaseUnavailableError, ensureEmbeddedDbJar } from './embedded-db-jar';
 
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
@@ -69,7 +65,6 @@ function hasMongod(): boolean {
 async function startJavaServer(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
   const warn = options.warn ?? log;
-  requireJava();
   const jar = await ensureEmbeddedDbJar(log);
   warnAboutFerretDbFiles(options.dataDir, warn);
   const child = spawn(

@@ -30,7 +30,7 @@ export function projectRoot(from = __dirname): string {
 }
 
 /** The major version of the `java` on PATH (8 for "1.8.0_…"), or undefined when there is none. */
-export function javaMajorVersion(env: NodeJS.ProcessEnv = process.env): number | undefined {
+function javaMajorVersion(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const result = spawnSync('java', ['-version'], { env, encoding: 'utf8' });
   if (result.status !== 0) return undefined;
   const match = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr);
@@ -40,7 +40,7 @@ export function javaMajorVersion(env: NodeJS.ProcessEnv = process.env): number |
 }
 
 /** Throws the one-sentence operator error unless a JDK 17+ is on PATH. */
-export function requireJava(env: NodeJS.ProcessEnv = process.env): void {
+function requireJava(env: NodeJS.ProcessEnv = process.env): void {
   const major = javaMajorVersion(env);
   if (major === undefined || major < MIN_JAVA_MAJOR) {
     throw new EmbeddedDatabaseUnavailableError(MISSING_JAVA_MESSAGE);
@@ -59,7 +59,8 @@ function sourceFiles(dir: string, under = dir): string[] {
 }
 
 /**
- * Path of the embedded database's jar (tools/embedded-db), built with Maven on first use. The
+ * Path of the embedded database's jar (tools/embedded-db), built with Maven on first use; throws
+ * the one-sentence operator error when no JDK 17+ (or, to build, no Maven) is on PATH. The
  * cache folder is named after a hash of the launcher's sources (pom.xml with its pinned versions,
  * and the Java files), so a version bump rebuilds and an unchanged checkout never does.
  */
@@ -77,9 +78,10 @@ export async function ensureEmbeddedDbJar(
   }
   const buildDir = join(root, '.cache', 'embedded-db', hash.digest('hex').slice(0, 16));
   const jar = join(buildDir, 'embedded-db.jar');
+  // Checked even when built: the jar is no use without a JDK to run it.
+  requireJava(env);
   if (existsSync(jar)) return jar;
 
-  requireJava(env);
   if (spawnSync('mvn', ['--version'], { stdio: 'ignore', env }).status !== 0) {
     throw new EmbeddedDatabaseUnavailableError(MISSING_JAVA_MESSAGE);
   }
