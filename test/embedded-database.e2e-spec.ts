@@ -122,26 +122,30 @@ describe('Database guarantees', () => {
 
   it('returns each concurrent findOneAndUpdate caller its own post-image and pre-image', async () => {
     const docs = freshCollection();
-    const { insertedId } = await docs.insertOne({ count: 0, writer: -1 });
+    const { insertedId } = await docs.insertOne({ count: 0, writer: 'none' });
+    // Unique per round: a caller's write of the previous round may rightly be a pre-image.
+    const mark = (round: number, caller: number): string => `${round}:${caller}`;
     for (let round = 0; round < ROUNDS; round++) {
       const returnDocument = round % 2 === 0 ? 'after' : 'before';
       const images = await together((caller) =>
         docs.findOneAndUpdate(
           { _id: insertedId },
-          { $inc: { count: 1 }, $set: { writer: caller } },
+          { $inc: { count: 1 }, $set: { writer: mark(round, caller) } },
           { returnDocument },
         ),
       );
       const base = round * CONCURRENCY;
       if (returnDocument === 'after') {
         // The caller's own write, and every count from base+1 to base+N exactly once.
-        images.forEach((image, caller) => expect(image).toMatchObject({ writer: caller }));
+        images.forEach((image, caller) =>
+          expect(image).toMatchObject({ writer: mark(round, caller) }),
+        );
         expect(images.map((i) => i!.count).sort((a, b) => a - b)).toEqual(
           Array.from({ length: CONCURRENCY }, (_, i) => base + i + 1),
         );
       } else {
         // What stood just before the caller's write: never the caller's own, each count once.
-        images.forEach((image, caller) => expect(image!.writer).not.toBe(caller));
+        images.forEach((image, caller) => expect(image!.writer).not.toBe(mark(round, caller)));
         expect(images.map((i) => i!.count).sort((a, b) => a - b)).toEqual(
           Array.from({ length: CONCURRENCY }, (_, i) => base + i),
         );
