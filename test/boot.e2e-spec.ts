@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -78,6 +79,13 @@ describe('Boot', () => {
       process.env = { ...saved };
     });
 
+    const production = {
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://127.0.0.1:1/never-reached',
+      JWT_SECRET: randomBytes(48).toString('base64'),
+      REFRESH_TOKEN_SECRET: randomBytes(48).toString('base64'),
+      CLIENT_ORIGIN: 'https://app.example.com',
+    };
     const boot = (): Promise<unknown> =>
       Test.createTestingModule({ imports: [AppModule] }).compile();
 
@@ -85,20 +93,15 @@ describe('Boot', () => {
       [{ PORT: 'eighty' }, 'PORT'],
       [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
       [{ WS_MAX_PAYLOAD_BYTES: '-1' }, 'WS_MAX_PAYLOAD_BYTES'],
+      [{ ...production, MONGODB_URI: '' }, 'MONGODB_URI'],
+      [{ ...production, JWT_SECRET: 'short' }, 'JWT_SECRET'],
+      [{ ...production, JWT_SECRET: 'j'.repeat(64) }, 'JWT_SECRET'],
+      [{ ...production, REFRESH_TOKEN_SECRET: '' }, 'REFRESH_TOKEN_SECRET'],
       [
-        { NODE_ENV: 'production', JWT_SECRET: 'short', REFRESH_TOKEN_SECRET: 'r'.repeat(64) },
-        'JWT_SECRET',
+        { ...production, REFRESH_TOKEN_SECRET: `${production.JWT_SECRET} ` },
+        'REFRESH_TOKEN_SECRET',
       ],
-      [{ NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(64) }, 'REFRESH_TOKEN_SECRET'],
-      [
-        {
-          NODE_ENV: 'production',
-          JWT_SECRET: 'j'.repeat(64),
-          REFRESH_TOKEN_SECRET: 'r'.repeat(64),
-          CLIENT_ORIGIN: '*',
-        },
-        'CLIENT_ORIGIN',
-      ],
+      [{ ...production, CLIENT_ORIGIN: '*' }, 'CLIENT_ORIGIN'],
     ])('refuses to boot with %j, naming %s', async (env, key) => {
       Object.assign(process.env, env);
       const attempt = boot();

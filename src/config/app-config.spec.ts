@@ -1,10 +1,13 @@
 import { ConfigError, loadConfig } from './app-config';
 
-const strong = (c: string): string => c.repeat(64);
+// Fixed outputs of `openssl rand -base64 48` and `openssl rand -hex 32`.
+const BASE64_SECRET = 'q3Vb0m8Zk1XyTt9rWcLh2D4sNfJ7pE5aRgU6oKiY+zHnQeMwPvAlCxSdBjGuIfOt/1e2';
+const HEX_SECRET = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 const production = {
   NODE_ENV: 'production',
-  JWT_SECRET: strong('a'),
-  REFRESH_TOKEN_SECRET: strong('b'),
+  MONGODB_URI: 'mongodb://db.internal:27017/collabcampus',
+  JWT_SECRET: BASE64_SECRET,
+  REFRESH_TOKEN_SECRET: HEX_SECRET,
   CLIENT_ORIGIN: 'https://app.example.com',
 };
 
@@ -131,10 +134,43 @@ describe(loadConfig.name, () => {
       expect(() => loadConfig({ ...production, [key]: 'x'.repeat(63) })).toThrow(key);
     });
 
-    it('refuses the same value for both secrets', () => {
-      expect(() =>
-        loadConfig({ ...production, REFRESH_TOKEN_SECRET: production.JWT_SECRET }),
-      ).toThrow('JWT_SECRET and REFRESH_TOKEN_SECRET must differ');
+    it('refuses to start the embedded database: MONGODB_URI is required', () => {
+      expect(() => loadConfig({ ...production, MONGODB_URI: undefined })).toThrow(
+        'MONGODB_URI must be set in production',
+      );
+    });
+
+    it.each([
+      ['one character repeated', 'a'.repeat(64)],
+      ['whitespace only', ' '.repeat(64)],
+      ['spaces and tabs', ' \t'.repeat(40)],
+      ['a short pattern repeated', 'abcdefgh'.repeat(8)],
+      ['a longer pattern repeated', `${HEX_SECRET.slice(0, 32)}${HEX_SECRET.slice(0, 32)}`],
+      ['two characters', 'ab'.repeat(20) + 'ba'.repeat(20)],
+      ['surrounding whitespace', ` ${BASE64_SECRET}`],
+    ])('refuses a guessable secret: %s', (_case, weak) => {
+      for (const key of ['JWT_SECRET', 'REFRESH_TOKEN_SECRET']) {
+        expect(() => loadConfig({ ...production, [key]: weak })).toThrow(`${key} looks guessable`);
+      }
+    });
+
+    it('accepts random secrets in the usual encodings, whatever their length beyond 64', () => {
+      const config = loadConfig({
+        ...production,
+        JWT_SECRET: `${BASE64_SECRET}\n${BASE64_SECRET.toUpperCase()}`,
+      });
+      expect(config.jwt.refreshSecret).toBe(HEX_SECRET);
+    });
+
+    it.each([
+      ['the same value', BASE64_SECRET],
+      ['two characters added', `${BASE64_SECRET} x`],
+      ['one character changed', `${BASE64_SECRET.slice(0, -1)}Q`],
+      ['a few characters appended', `${BASE64_SECRET}-refresh`],
+    ])('refuses secrets that are not independent: %s', (_case, refresh) => {
+      expect(() => loadConfig({ ...production, REFRESH_TOKEN_SECRET: refresh })).toThrow(
+        'JWT_SECRET and REFRESH_TOKEN_SECRET must be independent',
+      );
     });
 
     it('refuses * in CLIENT_ORIGIN, alone or in a list', () => {

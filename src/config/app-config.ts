@@ -7,6 +7,14 @@ import { OperatorError } from '../common/errors/operator-error';
 import { Environment, type LogLevel, type NodeEnv } from './environment';
 
 const MIN_PRODUCTION_SECRET_LENGTH = 64;
+/**
+ * Estimated bits a production secret must carry, counting each character at the Shannon entropy
+ * of the secret's own character frequencies: 64 random hex digits carry about 250, 64 base64
+ * characters about 340; 64 copies of one character carry none.
+ */
+const MIN_PRODUCTION_SECRET_BITS = 192;
+/** Edits between the two secrets below which one was evidently derived from the other. */
+const MIN_SECRET_DISTANCE = 32;
 
 /** Thrown when the environment is unusable; the message names the offending key. */
 export class ConfigError extends OperatorError {}
@@ -78,20 +86,36 @@ export function loadConfig(env: Env): AppConfig {
 
   const production = raw.NODE_ENV === 'production';
   const warnings: string[] = [];
+  if (production && !raw.MONGODB_URI) {
+    // The embedded database is one process on one disk, without replication or backups.
+    throw new ConfigError(
+      'Invalid configuration: MONGODB_URI must be set in production (the embedded database is for development and tests)',
+    );
+  }
   const secret = (key: 'JWT_SECRET' | 'REFRESH_TOKEN_SECRET'): string => {
     const value = raw[key];
-    if (production && (!value || value.length < MIN_PRODUCTION_SECRET_LENGTH)) {
+    if (!production) return value ?? randomBytes(48).toString('base64url');
+    if (!value || value.length < MIN_PRODUCTION_SECRET_LENGTH) {
       throw new ConfigError(
         `Invalid configuration: ${key} must be set to at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
       );
     }
-    return value ?? randomBytes(48).toString('base64url');
+    if (
+      /^\s|\s$/.test(value) ||
+      estimatedBits(value) < MIN_PRODUCTION_SECRET_BITS ||
+      isRepetition(value)
+    ) {
+      throw new ConfigError(
+        `Invalid configuration: ${key} looks guessable (too few distinct characters, a repeated pattern or surrounding whitespace); use a random value such as the output of openssl rand -base64 64`,
+      );
+    }
+    return value;
   };
   const accessSecret = secret('JWT_SECRET');
   const refreshSecret = secret('REFRESH_TOKEN_SECRET');
-  if (production && accessSecret === refreshSecret) {
+  if (production && editDistance(accessSecret, refreshSecret) < MIN_SECRET_DISTANCE) {
     throw new ConfigError(
-      'Invalid configuration: JWT_SECRET and REFRESH_TOKEN_SECRET must differ in production',
+      'Invalid configuration: JWT_SECRET and REFRESH_TOKEN_SECRET must be independent random values in production (they are equal or nearly so)',
     );
   }
   const generated = (['JWT_SECRET', 'REFRESH_TOKEN_SECRET'] as const).filter((k) => !raw[k]);
@@ -183,4 +207,33 @@ function isExactOrigin(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Shannon entropy of the value's own character frequencies, times its length. */
+function estimatedBits(value: string): number {
+  const counts = new Map<string, number>();
+  for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1);
+  const length = [...value].length;
+  let bitsPerChar = 0;
+  for (const count of counts.values()) bitsPerChar -= (count / length) * Math.log2(count / length);
+  return bitsPerChar * length;
+}
+
+/** "abcabcabc…": the whole value is one shorter unit repeated. */
+function isRepetition(value: string): boolean {
+  return /^([\s\S]+?)\1+$/.test(value);
+}
+
+/** Levenshtein distance: the fewest single-character edits that turn one value into the other. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
