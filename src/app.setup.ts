@@ -1,5 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { rejectPrototypeKeys } from './common/http/json-body';
+import { answerBodyErrors, rejectPrototypeKeys, requireJsonBodies } from './common/http/json-body';
 import { AppConfig } from './config/app-config';
 import { TRUSTED_PROXY_HOPS } from './common/http/client-ip';
 import { SecureIoAdapter } from './realtime/secure-io.adapter';
@@ -16,7 +16,9 @@ export function configureApp(app: NestExpressApplication): void {
   // One hop: the address our proxy saw (the last entry), not the first one, which the client wrote.
   app.set('trust proxy', config.trustProxy ? TRUSTED_PROXY_HOPS : false);
   app.disable('x-powered-by');
+  app.use('/api', requireJsonBodies);
   app.useBodyParser('json', { reviver: rejectPrototypeKeys });
+  app.use(answerBodyErrors);
   app.enableCors({
     origin: config.cors.anyOrigin ? true : [...config.cors.origins],
     credentials: true,

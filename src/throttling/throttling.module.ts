@@ -26,6 +26,8 @@ const isHttp = (context: ExecutionContext): boolean => context.getType() === 'ht
     ThrottlerModule.forRootAsync({
       inject: [AppConfig, RedisConnections],
       useFactory: (config: AppConfig, redis: RedisConnections) => ({
+        // Not the library's "ThrottlerException: Too Many Requests", which names our internals.
+        errorMessage: 'Too many requests',
         // With REDIS_URL every instance counts in one place; otherwise in this process's memory.
         storage: redis.client
           ? new FailOpenThrottlerStorage(new ThrottlerStorageRedisService(redis.client))

@@ -59,19 +59,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
         ...(typeof error === 'string' ? { error } : {}),
       };
     }
-    // Body-parser errors (too large, a refused key) carry a 4xx status. A parse failure's
-    // message describes the client's own input, so it is safe to return.
-    const { status, type, message } = (exception ?? {}) as Record<string, unknown>;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      if (status === 413)
-        return { statusCode: 413, message: 'Payload too large', error: 'Payload Too Large' };
-      const parseFailure = type === 'entity.parse.failed' && typeof message === 'string';
-      return {
-        statusCode: status,
-        message: parseFailure ? message : 'Malformed request body',
-        error: 'Bad Request',
-      };
-    }
     const correlationId = randomUUID();
     this.logger.error(
       `Unhandled error ${correlationId}`,
