@@ -56,6 +56,63 @@ describe('Auth (REST)', () => {
       });
     });
 
+    it('treats an email typed with composed or decomposed accents as one address', async () => {
+      const composed = `Ren\u00e9.${Date.now()}@example.test`;
+      const decomposed = composed.normalize('NFD');
+      expect(decomposed).not.toBe(composed);
+      const first = await t.http
+        .post('/api/auth/register')
+        .send(newUserInput({ email: decomposed }))
+        .expect(201);
+      expect(first.body.user.email).toBe(composed.toLowerCase());
+      await t.http
+        .post('/api/auth/register')
+        .send(newUserInput({ email: composed }))
+        .expect(409);
+      await t.http
+        .post('/api/auth/login')
+        .send({ email: composed.toUpperCase(), password: newUserInput().password })
+        .expect(200);
+    });
+
+    it.each([
+      ['a zero-width space in the email', { email: `ali\u200bce-${Date.now()}@example.test` }],
+      // Around the address, trim() already drops U+FEFF; inside, it is refused.
+      ['a byte-order mark in the email', { email: `ali\ufeffce-${Date.now()}@example.test` }],
+      ['a right-to-left override in the name', { name: 'Eve \u202egnp.exe' }],
+      ['a NUL in the name', { name: 'Eve\u0000' }],
+      ['a BEL in the name', { name: 'Eve\u0007' }],
+      ['a line break in the name', { name: 'Eve\nAdmin' }],
+      ['a zero-width joiner in the name', { name: 'E\u200dve' }],
+      ['a lone surrogate in the name', { name: 'Eve \ud800' }],
+    ])('refuses %s with 400 and creates nothing', async (_case, fields) => {
+      const input = newUserInput(fields);
+      const res = await t.http.post('/api/auth/register').send(input).expect(400);
+      expect(JSON.stringify(res.body.message)).toMatch(
+        /must not contain control, zero-width or bidirectional formatting characters/,
+      );
+      const visible = input.email.replace(/[\u200b\ufeff]/g, '');
+      await t.http
+        .post('/api/auth/login')
+        .send({ email: visible, password: input.password })
+        .expect(401);
+    });
+
+    it('accepts names in any script, with accents and emoji', async () => {
+      for (const name of [
+        'Zo\u00eb \u00c5str\u00f6m',
+        '\u674e\u5c0f\u9f8d',
+        '\u0645\u0631\u064a\u0645',
+        'Ana \ud83c\udf3b',
+      ]) {
+        const res = await t.http
+          .post('/api/auth/register')
+          .send(newUserInput({ name }))
+          .expect(201);
+        expect(res.body.user.name).toBe(name);
+      }
+    });
+
     it.each([
       ['a missing email', { password: 'long enough', name: 'N' }],
       ['a missing password', { email: 'x@example.test', name: 'N' }],

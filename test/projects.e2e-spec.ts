@@ -54,6 +54,8 @@ describe('Projects (REST)', () => {
       ['an empty name', { name: '   ' }],
       ['a non-string name', { name: { $ne: null } }],
       ['an unknown field', { name: 'X', owner: 'someone' }],
+      ['a right-to-left override in the name', { name: 'Budget \u202eSLX.exe' }],
+      ['a zero-width space in the name', { name: 'Road\u200bmap' }],
     ])('answers 400 for %s', async (_case, body) => {
       await t.http.post('/api/projects').set(bearer(owner.accessToken)).send(body).expect(400);
     });
@@ -124,12 +126,13 @@ describe('Projects (REST)', () => {
 
   describe('POST /api/projects/:id/members', () => {
     it('lets the owner add a member (role member by default): 201 project', async () => {
-      const newcomer = await registerUser(t.http);
+      const newcomer = await registerUser(t.http, { email: `zo\u00eb-${Date.now()}@example.test` });
       const p = await createProject(t.http, owner);
       const res = await t.http
         .post(`/api/projects/${p.id}/members`)
         .set(bearer(owner.accessToken))
-        .send({ email: newcomer.user.email.toUpperCase() })
+        // Typed as people do: another case, accents decomposed (NFD).
+        .send({ email: newcomer.user.email.toUpperCase().normalize('NFD') })
         .expect(201);
       expect(res.body.members).toEqual([
         { userId: owner.user.id, role: 'owner' },

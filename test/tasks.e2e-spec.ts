@@ -61,6 +61,8 @@ describe('Tasks (REST)', () => {
       ['an object as title', { title: { $gt: '' } }],
       ['a status outside the set', { title: 'X', status: 'archived' }],
       ['an unknown field', { title: 'X', version: 7 }],
+      ['a NUL in the title', { title: 'Ship\u0000it' }],
+      ['a bidi override in the title', { title: 'Pay \u202e0001$' }],
     ])('answers 400 for %s', async (_case, body) => {
       await t.http
         .post(`/api/projects/${projectId}/tasks`)

@@ -1,5 +1,6 @@
 import { ConflictException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { normalizeEmail } from '../common/validation/text';
 import { AppConfig } from '../config/app-config';
 import { type UserRecord, UsersRepository } from '../users/users.repository';
 import type { LoginDto, RegisterDto } from './dto/auth-request.dto';
@@ -134,5 +135,3 @@ export class AuthService {
     }
   }
 }
-
-const normalizeEmail = (email: string): string => email.trim().toLowerCase();

@@ -1,5 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { normalizeEmail } from '../common/validation/text';
 import { UsersRepository } from '../users/users.repository';
 import { MemberRemovedEvent } from './member-removed.event';
 import type { ProjectRole } from './project.schema';
@@ -29,7 +30,7 @@ export class ProjectsService {
   }
 
   async addMember(projectId: string, email: string, role: ProjectRole): Promise<ProjectRecord> {
-    const user = await this.users.findByEmail(email.trim().toLowerCase());
+    const user = await this.users.findByEmail(normalizeEmail(email));
     if (!user) throw new NotFoundException('User not found');
     return this.changeMembers(projectId, (members) => {
       if (members.some((m) => m.userId === user.id)) {

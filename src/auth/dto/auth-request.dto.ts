@@ -1,19 +1,19 @@
-import { IsEmail, IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
-import { Trim } from '../../common/validation/trim';
+import { IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
+import { DisplayText, EmailField } from '../../common/validation/text';
 
 /** Long enough for any passphrase, short enough that hashing stays cheap to refuse. */
 const MAX_PASSWORD_LENGTH = 256;
 
 export class RegisterDto {
-  @IsEmail() @MaxLength(254) email!: string;
+  @EmailField() email!: string;
 
   @IsString() @MinLength(8) @MaxLength(MAX_PASSWORD_LENGTH) password!: string;
 
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(100) name!: string;
+  @DisplayText(100) name!: string;
 }
 
 export class LoginDto {
-  @IsEmail() @MaxLength(254) email!: string;
+  @EmailField() email!: string;
 
   @IsString() @IsNotEmpty() @MaxLength(MAX_PASSWORD_LENGTH) password!: string;
 }

@@ -1,14 +1,14 @@
-import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Trim } from '../../common/validation/trim';
+import { IsIn, IsOptional } from 'class-validator';
+import { DisplayText, EmailField } from '../../common/validation/text';
 import { PROJECT_ROLES, type ProjectRole } from '../project.schema';
 import type { ProjectRecord } from '../projects.repository';
 
 export class CreateProjectDto {
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(200) name!: string;
+  @DisplayText(200) name!: string;
 }
 
 export class AddMemberDto {
-  @IsEmail() @MaxLength(254) email!: string;
+  @EmailField() email!: string;
 
   @IsOptional() @IsIn(PROJECT_ROLES) role?: ProjectRole;
 }

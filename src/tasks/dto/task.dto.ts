@@ -1,10 +1,10 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Trim } from '../../common/validation/trim';
+import { IsIn, IsOptional } from 'class-validator';
+import { DisplayText } from '../../common/validation/text';
 import { TASK_STATUSES, type TaskStatus } from '../task.schema';
 import type { TaskRecord } from '../tasks.repository';
 
 export class CreateTaskDto {
-  @Trim() @IsString() @IsNotEmpty() @MaxLength(500) title!: string;
+  @DisplayText(500) title!: string;
 
   @IsOptional() @IsIn(TASK_STATUSES) status?: TaskStatus;
 }
