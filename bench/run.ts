@@ -108,6 +108,8 @@ async function main(): Promise<void> {
     WS_MAX_CONNECTIONS_PER_IP: '1000000',
     WS_EVENT_RATE_LIMIT: '10000000',
     AUTH_RATE_LIMIT: '1000000',
+    PROJECT_CREATE_RATE_LIMIT: '1000000',
+    MEMBER_ADD_RATE_LIMIT: '1000000',
   };
   const pool = WorkerPool.start(Number(values.workers));
   const startServer = async (

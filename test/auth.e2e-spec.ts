@@ -182,6 +182,27 @@ describe('Auth (REST)', () => {
         .expect(400);
     });
 
+    it('counts every spelling of one email (case, composed or decomposed accents) as one', async () => {
+      const u = await registerUser(t.http, { email: `cl\u00e9o-${Date.now()}@example.test` });
+      const spellings = [
+        u.user.email,
+        u.user.email.toUpperCase(),
+        u.user.email.normalize('NFD'),
+        u.user.email.toUpperCase().normalize('NFD'),
+        ` ${u.user.email} `,
+      ];
+      for (const email of spellings) {
+        await t.http
+          .post('/api/auth/login')
+          .send({ email, password: 'wrong password' })
+          .expect(401);
+      }
+      await t.http
+        .post('/api/auth/login')
+        .send({ email: u.user.email.normalize('NFD'), password: u.password })
+        .expect(429);
+    });
+
     it('answers 429 with Retry-After after 5 attempts per IP + email, successful or not', async () => {
       const u = await registerUser(t.http);
       for (let i = 0; i < 4; i++) {

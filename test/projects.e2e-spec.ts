@@ -296,3 +296,61 @@ describe('Projects (REST)', () => {
     });
   });
 });
+
+describe('Projects (REST): per-user budgets of creation', () => {
+  let t: TestApp;
+  beforeAll(
+    async () =>
+      (t = await createTestApp({
+        env: { PROJECT_CREATE_RATE_LIMIT: '3', MEMBER_ADD_RATE_LIMIT: '4' },
+      })),
+  );
+  afterAll(() => t.close());
+
+  it('answers 429 with Retry-After once a user has created PROJECT_CREATE_RATE_LIMIT projects, creating nothing more', async () => {
+    const [flooder, neighbour] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const create = (user: RegisteredUser): ReturnType<TestApp['http']['post']> =>
+      t.http.post('/api/projects').set(bearer(user.accessToken)).send({ name: 'Board' });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => create(flooder)));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 201, 201, 429, 429, 429]);
+    const refused = answers.find((r) => r.status === 429)!;
+    expect(refused.body).toEqual({ statusCode: 429, message: 'Too many requests' });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    const listed = await t.http.get('/api/projects').set(bearer(flooder.accessToken)).expect(200);
+    expect(listed.body).toHaveLength(3);
+    // The budget is the user's own: another user is not held back.
+    await create(neighbour).expect(201);
+  });
+
+  it('bounds add-member probes per user, found or not, so registered emails cannot be enumerated', async () => {
+    const [owner, known] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const board = await createProject(t.http, owner);
+    const add = (email: string): ReturnType<TestApp['http']['post']> =>
+      t.http
+        .post(`/api/projects/${board.id}/members`)
+        .set(bearer(owner.accessToken))
+        .send({ email });
+    for (let i = 0; i < 4; i++) await add(`nobody-${i}@example.test`).expect(404);
+    // Over the budget, a registered and an unknown email get the same answer.
+    const [forKnown, forUnknown] = [await add(known.user.email), await add('nobody@example.test')];
+    expect([forKnown.status, forUnknown.status]).toEqual([429, 429]);
+    expect(forKnown.body).toEqual(forUnknown.body);
+    const project = await t.http
+      .get(`/api/projects/${board.id}`)
+      .set(bearer(owner.accessToken))
+      .expect(200);
+    expect(project.body.members).toEqual([{ userId: owner.user.id, role: 'owner' }]);
+  });
+
+  it('counts the probes of a caller who is not even a member', async () => {
+    const [owner, stranger] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const board = await createProject(t.http, owner);
+    const probe = (): ReturnType<TestApp['http']['post']> =>
+      t.http
+        .post(`/api/projects/${board.id}/members`)
+        .set(bearer(stranger.accessToken))
+        .send({ email: owner.user.email });
+    for (let i = 0; i < 4; i++) await probe().expect(404);
+    await probe().expect(429);
+  });
+});

@@ -22,6 +22,10 @@ describe(loadConfig.name, () => {
       trustProxy: false,
       lockTtlMs: 30000,
       sessionCacheTtlMs: 30000,
+      userRates: {
+        projectCreate: { limit: 20, windowMs: 3_600_000 },
+        memberAdd: { limit: 60, windowMs: 3_600_000 },
+      },
       embeddedDatabase: { dataDir: expect.stringMatching(/\/data$/), maxHeap: '256m' },
       cors: { origins: ['http://localhost:3000'], anyOrigin: false },
       jwt: {

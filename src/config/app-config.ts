@@ -55,6 +55,12 @@ export class AppConfig {
   };
   /** Register and refresh: requests per IP per window, each endpoint on its own budget. */
   readonly authRate!: { readonly limit: number; readonly windowMs: number };
+  /** Per-user budgets of calls that create things (each call counts, whatever its outcome). */
+  readonly userRates!: {
+    readonly projectCreate: { readonly limit: number; readonly windowMs: number };
+    /** Also what bounds probing for registered emails through add-member's 404. */
+    readonly memberAdd: { readonly limit: number; readonly windowMs: number };
+  };
   /** Whether GET /api/metrics serves Prometheus metrics. */
   readonly metricsEnabled!: boolean;
   readonly logLevel!: LogLevel;
@@ -154,6 +160,13 @@ export function loadConfig(env: Env): AppConfig {
       eventViolationsBeforeDisconnect: raw.WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT,
     },
     authRate: { limit: raw.AUTH_RATE_LIMIT, windowMs: raw.AUTH_RATE_WINDOW_MS },
+    userRates: {
+      projectCreate: {
+        limit: raw.PROJECT_CREATE_RATE_LIMIT,
+        windowMs: raw.PROJECT_CREATE_RATE_WINDOW_MS,
+      },
+      memberAdd: { limit: raw.MEMBER_ADD_RATE_LIMIT, windowMs: raw.MEMBER_ADD_RATE_WINDOW_MS },
+    },
     metricsEnabled: raw.METRICS_ENABLED,
     logLevel: raw.LOG_LEVEL,
     lockTtlMs: raw.LOCK_TTL_MS,

@@ -83,6 +83,10 @@ export class Environment {
   @IntSetting(1) WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT: number = 5;
   @IntSetting(1) AUTH_RATE_LIMIT: number = 20;
   @IntSetting(1) AUTH_RATE_WINDOW_MS: number = 60000;
+  @IntSetting(1) PROJECT_CREATE_RATE_LIMIT: number = 20;
+  @IntSetting(1) PROJECT_CREATE_RATE_WINDOW_MS: number = 3_600_000;
+  @IntSetting(1) MEMBER_ADD_RATE_LIMIT: number = 60;
+  @IntSetting(1) MEMBER_ADD_RATE_WINDOW_MS: number = 3_600_000;
   @IsOptional() @Transform(toBool) @IsBoolean() METRICS_ENABLED: boolean = false;
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
   // An edit lock is renewed while someone edits; a day is far beyond any use and any timer.

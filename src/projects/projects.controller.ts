@@ -25,12 +25,14 @@ import {
 } from './guards/project-member.guard';
 import type { ProjectMembership } from './project-access.service';
 import { ProjectsService } from './projects.service';
+import { RateLimitPerUser } from '../throttling/user-rate.guard';
 
 @Controller('projects')
 export class ProjectsController {
   constructor(private readonly projects: ProjectsService) {}
 
   @Post()
+  @RateLimitPerUser('projectCreate')
   async create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateProjectDto,
@@ -51,6 +53,8 @@ export class ProjectsController {
 
   @Post(':id/members')
   @UseGuards(ProjectMemberGuard)
+  // Below ProjectMemberGuard, so it runs first: every probe counts, even by a non-member.
+  @RateLimitPerUser('memberAdd')
   @RequireProjectRole('owner')
   async addMember(
     @CurrentMembership() { project }: ProjectMembership,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Request } from 'express';
+import { normalizeEmail } from '../../common/validation/text';
 
 /**
  * Login attempts are counted per client IP + email, successful or not, so one attacker cannot
@@ -11,7 +12,8 @@ import type { Request } from 'express';
 export class LoginThrottlerGuard extends ThrottlerGuard {
   protected override getTracker(req: Request): Promise<string> {
     const body = req.body as { email?: unknown } | undefined;
-    const email = typeof body?.email === 'string' ? body.email.trim().toLowerCase() : '';
+    // Normalized as the login itself does, so case or accent spellings share one budget.
+    const email = typeof body?.email === 'string' ? normalizeEmail(body.email) : '';
     return Promise.resolve(`${req.ip}|${email}`);
   }
 }
