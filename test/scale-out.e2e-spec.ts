@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import {
   addMember,
   bearer,
@@ -108,6 +109,26 @@ describe('Two instances behind one Redis and one database', () => {
       'Unauthorized',
     );
     await two.http.get('/api/auth/me').set(bearer(session.accessToken)).expect(401);
+  });
+
+  it('ends the sockets of a session whose revocation reaches an instance only through Redis', async () => {
+    // What an instance does when its own handshake slipped in after another instance's sweep:
+    // the revocation message alone must end the socket.
+    const session = await login(one.http, alice);
+    const socket = await connect(two.url, '/projects', { token: session.accessToken });
+    const revoked = waitFor(socket, 'session:revoked');
+    const gone = disconnected(socket);
+    const { sid } = JSON.parse(
+      Buffer.from(session.accessToken.split('.')[1], 'base64url').toString(),
+    ) as { sid: string };
+    const publisher = new Redis(redis.url);
+    try {
+      await publisher.publish('collabcampus:session-revoked', sid);
+    } finally {
+      publisher.disconnect();
+    }
+    await revoked;
+    expect(await gone).toBe('io server disconnect');
   });
 
   it('evicts, on instance 2, a member removed through instance 1', async () => {

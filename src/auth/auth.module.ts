@@ -34,6 +34,6 @@ import { TokenService } from './token.service';
     RefreshTokenPurger,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
-  exports: [AuthService, TokenService],
+  exports: [AuthService, TokenService, SessionCache],
 })
 export class AuthModule {}

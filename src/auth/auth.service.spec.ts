@@ -110,7 +110,11 @@ describe(AuthService.name, () => {
     events = new EventEmitter2();
     revoked = [];
     events.on(SessionRevokedEvent.NAME, (e: SessionRevokedEvent) => revoked.push(e));
-    const sessionCache = new SessionCache(config, new RedisConnections(config));
+    const sessionCache = new SessionCache(
+      config,
+      new RedisConnections(config),
+      new EventEmitter2(),
+    );
     events.on(SessionRevokedEvent.NAME, (e: SessionRevokedEvent) => void sessionCache.onRevoked(e));
     auth = new AuthService(
       users as unknown as UsersRepository,
@@ -232,6 +236,21 @@ describe(AuthService.name, () => {
       const res = await register();
       users.rows.clear();
       expect(await auth.authenticate(res.accessToken)).toBeNull();
+    });
+
+    it('returns null when the session is revoked while its database check is under way', async () => {
+      const res = await register();
+      const [sessionId] = sessions.sessions.keys();
+      // The read saw the session active, just before the revocation's write, and answers late.
+      const before = { ...sessions.sessions.get(sessionId)! };
+      let answer!: (session: SessionRecord) => void;
+      jest
+        .spyOn(sessions, 'findSession')
+        .mockReturnValueOnce(new Promise((resolve) => (answer = resolve)));
+      const check = auth.authenticate(res.accessToken);
+      await auth.logout({ ...res.user, sessionId, tokenExpiresAt: 0 }, res.refreshToken);
+      answer(before);
+      expect(await check).toBeNull();
     });
   });
 });

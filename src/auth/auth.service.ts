@@ -104,6 +104,8 @@ export class AuthService {
       this.users.findById(claims.userId),
     ]);
     if (!user || !session || session.revoked || session.userId !== user.id) return null;
+    // Revoked while the reads were under way: the reads may predate the revocation's write.
+    if (this.sessionCache.wasRevoked(session.id)) return null;
     this.sessionCache.remember(session.id, user);
     return { ...user, sessionId: session.id, tokenExpiresAt: claims.expiresAt };
   }

@@ -1,3 +1,4 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { loadConfig } from '../config/app-config';
 import { RedisConnections } from '../redis/redis-connections';
 import { SessionCache } from './session-cache';
@@ -7,7 +8,7 @@ const alice = { id: '64b7f0c2a1b2c3d4e5f60718', email: 'alice@example.com', name
 
 function cacheWithTtl(ttlMs: number): SessionCache {
   const config = loadConfig({ SESSION_CACHE_TTL_MS: String(ttlMs) });
-  return new SessionCache(config, new RedisConnections(config));
+  return new SessionCache(config, new RedisConnections(config), new EventEmitter2());
 }
 
 describe(SessionCache.name, () => {
@@ -42,6 +43,17 @@ describe(SessionCache.name, () => {
     const cache = cacheWithTtl(0);
     cache.remember('s1', alice);
     expect(cache.get('s1')).toBeUndefined();
+  });
+
+  it('knows a revoked session for a minute at least, whatever the TTL (even 0)', async () => {
+    for (const ttl of [0, 30_000]) {
+      const cache = cacheWithTtl(ttl);
+      await cache.onRevoked(new SessionRevokedEvent('s1', alice.id, 'logout'));
+      now += 59_999;
+      expect([ttl, cache.wasRevoked('s1'), cache.wasRevoked('s2')]).toEqual([ttl, true, false]);
+      now += 1;
+      expect([ttl, cache.wasRevoked('s1')]).toEqual([ttl, false]);
+    }
   });
 
   it('keeps at most 100,000 sessions, dropping the oldest', () => {

@@ -10,7 +10,7 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import { SessionRevokedEvent } from '../auth/session-revoked.event';
+import { SessionRevocationHeardEvent, SessionRevokedEvent } from '../auth/session-revoked.event';
 import { createWsValidationPipe } from '../common/validation/ws-validation.pipe';
 import { type Ack, ok } from '../common/ws/ack';
 import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
@@ -74,6 +74,11 @@ export class NotificationsGateway
   @OnEvent(SessionRevokedEvent.NAME)
   revokeSession({ sessionId }: SessionRevokedEvent): void {
     this.socketAuth.disconnectSession(this.server, sessionId);
+  }
+
+  @OnEvent(SessionRevocationHeardEvent.NAME)
+  sweepRevokedSession({ sessionId }: SessionRevocationHeardEvent): void {
+    this.socketAuth.disconnectSession(this.server.local, sessionId);
   }
 
   @OnEvent(MemberRemovedEvent.NAME)

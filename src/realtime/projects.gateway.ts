@@ -10,14 +10,14 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import { SessionRevokedEvent } from '../auth/session-revoked.event';
+import { SessionRevocationHeardEvent, SessionRevokedEvent } from '../auth/session-revoked.event';
 import { AppError } from '../common/errors/app-error';
 import { createWsValidationPipe } from '../common/validation/ws-validation.pipe';
 import { type Ack, ok } from '../common/ws/ack';
 import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
 import { CurrentMembership, ProjectMemberGuard } from '../projects/guards/project-member.guard';
 import { MemberRemovedEvent } from '../projects/member-removed.event';
-import type { ProjectMembership } from '../projects/project-access.service';
+import { type ProjectMembership, ProjectAccessService } from '../projects/project-access.service';
 import { type TaskResponseDto, toTaskResponse } from '../tasks/dto/task.dto';
 import { type TaskActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
 import { ConnectionRegistry, type HeldLock } from './connection-registry';
@@ -62,6 +62,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly socketAuth: SocketAuthService,
     private readonly registry: ConnectionRegistry,
     private readonly tasks: TasksService,
+    private readonly access: ProjectAccessService,
   ) {}
 
   afterInit(namespace: AppNamespace): void {
@@ -100,6 +101,12 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const room = projectRoom(project.id);
     const rejoin = socket.rooms.has(room);
     await socket.join(room);
+    // A removal between the guard's membership read and this join evicted the socket before it
+    // was in the room. Read again now that it is: any removal from here on evicts it.
+    if (!(await this.access.findMembership(project.id, socket.data.user.id))) {
+      await socket.leave(room);
+      throw new AppError('FORBIDDEN', 'Not a member of this project');
+    }
     const online = await this.onlineMembers(project.id);
     if (!rejoin && online.get(socket.data.user.id) === 1) {
       this.server
@@ -201,6 +208,11 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @OnEvent(SessionRevokedEvent.NAME)
   revokeSession({ sessionId }: SessionRevokedEvent): void {
     this.socketAuth.disconnectSession(this.server, sessionId);
+  }
+
+  @OnEvent(SessionRevocationHeardEvent.NAME)
+  sweepRevokedSession({ sessionId }: SessionRevocationHeardEvent): void {
+    this.socketAuth.disconnectSession(this.server.local, sessionId);
   }
 
   /** The removed user's sockets leave the room at once; their locks there are released. */

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type AuthUser, AuthService } from '../auth/auth.service';
+import { SessionCache } from '../auth/session-cache';
 import { AppError } from '../common/errors/app-error';
 import { clientIp } from '../common/http/client-ip';
 import { AppConfig } from '../config/app-config';
@@ -30,6 +31,7 @@ export class SocketAuthService {
     private readonly limiter: ConnectionLimiter,
     private readonly config: AppConfig,
     private readonly audit: SecurityAudit,
+    private readonly sessionCache: SessionCache,
   ) {}
 
   /**
@@ -77,6 +79,13 @@ export class SocketAuthService {
   admit(socket: AppSocket): void {
     this.registry.open(socket.id);
     void socket.join([userRoom(socket.data.user.id), sessionRoom(socket.data.sessionId)]);
+    // Revocation sweeps the session's room. A revocation that came after the token check but
+    // before the join above (the slots are taken in between) swept past this socket: end it here.
+    if (this.sessionCache.wasRevoked(socket.data.sessionId)) {
+      socket.emit('session:revoked', {});
+      socket.disconnect();
+      return;
+    }
     this.armExpiry(socket);
   }
 
@@ -108,10 +117,13 @@ export class SocketAuthService {
     return { expiresAt: new Date(user.tokenExpiresAt).toISOString() };
   }
 
-  /** Logout or refresh-token reuse: tell the session's sockets on this namespace, then drop them. */
-  disconnectSession(namespace: AppNamespace, sessionId: string): void {
-    namespace.to(sessionRoom(sessionId)).emit('session:revoked', {});
-    namespace.in(sessionRoom(sessionId)).disconnectSockets();
+  /**
+   * Logout or refresh-token reuse: tell the session's sockets on this namespace, then drop them;
+   * on every instance, or with `namespace.local` on this one only.
+   */
+  disconnectSession(sockets: Pick<AppNamespace, 'to' | 'in'>, sessionId: string): void {
+    sockets.to(sessionRoom(sessionId)).emit('session:revoked', {});
+    sockets.in(sessionRoom(sessionId)).disconnectSockets();
   }
 
   /** Disconnects the socket when its token expires, so an idle socket stops receiving too. */

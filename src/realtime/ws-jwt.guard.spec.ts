@@ -1,5 +1,6 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { AuthService } from '../auth/auth.service';
+import type { SessionCache } from '../auth/session-cache';
 import { AppError } from '../common/errors/app-error';
 import type { AppConfig } from '../config/app-config';
 import type { SecurityAudit } from '../observability/security-audit.service';
@@ -16,6 +17,7 @@ describe(WsJwtGuard.name, () => {
       {} as ConnectionLimiter,
       {} as AppConfig,
       {} as SecurityAudit,
+      {} as SessionCache,
     ),
   );
   const contextFor = (tokenExpiresAt: number): ExecutionContext =>
