@@ -1,3 +1,5 @@
+import { getConnectionToken } from '@nestjs/mongoose';
+import type { Connection } from 'mongoose';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { forgedAccessTokens } from './support/tokens';
 import { RefreshTokenPurger } from '../src/auth/refresh-token-purger';
@@ -394,7 +396,7 @@ describe('Auth (REST)', () => {
       const past = new Date(Date.now() - 1000);
       await sessions.addRefreshToken({ tokenHash: expired.hash, sessionId, expiresAt: past });
       await sessions.addRefreshToken({ tokenHash: expiredSpent.hash, sessionId, expiresAt: past });
-      await sessions.spendRefreshToken(expiredSpent.hash);
+      await sessions.spendRefreshToken(expiredSpent.hash, null);
 
       await t.app.get(RefreshTokenPurger).purge();
 
@@ -466,5 +468,92 @@ describe('Auth (REST)', () => {
       // The same construction with valid claims is accepted, so the refusals above are meaningful.
       await t.http.get('/api/auth/me').set(bearer(wellFormed)).expect(200);
     });
+  });
+});
+
+describe('Auth (REST): REFRESH_REUSE_INTERVAL_MS, two tabs refreshing at once', () => {
+  const INTERVAL_MS = 1500;
+  let t: TestApp;
+  beforeAll(
+    async () =>
+      (t = await createTestApp({ env: { REFRESH_REUSE_INTERVAL_MS: String(INTERVAL_MS) } })),
+  );
+  afterAll(() => t.close());
+
+  const refresh = (refreshToken: string): ReturnType<TestApp['http']['post']> =>
+    t.http.post('/api/auth/refresh').send({ refreshToken });
+
+  it.each([2, 20, 50])(
+    'gives %i simultaneous refreshes of one token the same successor, and keeps the session',
+    async (tabs) => {
+      const u = await registerUser(t.http);
+      const answers = await Promise.all(
+        Array.from({ length: tabs }, () => refresh(u.refreshToken)),
+      );
+      expect(answers.map((r) => r.status)).toEqual(answers.map(() => 200));
+      const successors = new Set(answers.map((r) => r.body.refreshToken as string));
+      expect(successors.size).toBe(1);
+      const [successor] = successors;
+      expect(successor).not.toBe(u.refreshToken);
+      for (const answer of answers) {
+        await t.http.get('/api/auth/me').set(bearer(answer.body.accessToken)).expect(200);
+      }
+      // The successor is the session's live token: it rotates as usual.
+      await refresh(successor).expect(200);
+    },
+  );
+
+  it('still revokes on a repeat once the successor has itself been rotated', async () => {
+    const u = await registerUser(t.http);
+    const second = await refresh(u.refreshToken).expect(200);
+    const third = await refresh(second.body.refreshToken).expect(200);
+    await refresh(u.refreshToken).expect(401);
+    await refresh(third.body.refreshToken).expect(401);
+    await t.http.get('/api/auth/me').set(bearer(third.body.accessToken)).expect(401);
+  });
+
+  it('still revokes on a repeat after the interval', async () => {
+    const u = await registerUser(t.http);
+    const second = await refresh(u.refreshToken).expect(200);
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS + 100));
+    await refresh(u.refreshToken).expect(401);
+    await refresh(second.body.refreshToken).expect(401);
+  });
+
+  it('keeps no usable token in the database: the successor is sealed with the spent token', async () => {
+    const u = await registerUser(t.http);
+    const second = await refresh(u.refreshToken).expect(200);
+    const stored = await t.app
+      .get<Connection>(getConnectionToken())
+      .collection('refresh_tokens')
+      .find({})
+      .toArray();
+    const dump = JSON.stringify(stored);
+    expect(dump).not.toContain(u.refreshToken);
+    expect(dump).not.toContain(second.body.refreshToken);
+    expect(stored.filter((doc) => typeof doc.successor === 'string')).not.toHaveLength(0);
+  });
+});
+
+describe('Auth (REST): without REFRESH_REUSE_INTERVAL_MS (the default)', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await createTestApp()));
+  afterAll(() => t.close());
+
+  it('signs out two tabs that refresh at once: the strict reuse rule', async () => {
+    expect(t.config.refreshReuseIntervalMs).toBe(0);
+    const u = await registerUser(t.http);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.http.post('/api/auth/refresh').send({ refreshToken: u.refreshToken }),
+      ),
+    );
+    expect(answers.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+    for (const answer of answers.filter((r) => r.status === 200)) {
+      await t.http
+        .post('/api/auth/refresh')
+        .send({ refreshToken: answer.body.refreshToken })
+        .expect(401);
+    }
   });
 });

@@ -68,14 +68,18 @@ class FakeSessions implements Pick<
     this.tokens.set(data.tokenHash, {
       sessionId: data.sessionId,
       expiresAt: data.expiresAt,
-      spent: false,
+      spentAt: null,
+      successor: null,
     });
     return Promise.resolve();
   }
-  spendRefreshToken(hash: string): Promise<Omit<RefreshTokenRecord, 'spent'> | null> {
+  spendRefreshToken(
+    hash: string,
+    successor: string | null,
+  ): Promise<Pick<RefreshTokenRecord, 'sessionId' | 'expiresAt'> | null> {
     const t = this.tokens.get(hash);
-    if (!t || t.spent) return Promise.resolve(null);
-    t.spent = true;
+    if (!t || t.spentAt) return Promise.resolve(null);
+    Object.assign(t, { spentAt: new Date(), successor });
     return Promise.resolve({ sessionId: t.sessionId, expiresAt: t.expiresAt });
   }
   findRefreshToken(hash: string): Promise<RefreshTokenRecord | null> {

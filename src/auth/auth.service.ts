@@ -8,7 +8,11 @@ import type { AuthResponseDto, TokenPairDto } from './dto/auth-response.dto';
 import { PasswordHasher } from './password-hasher';
 import { SessionCache } from './session-cache';
 import { type SessionRevocationReason, SessionRevokedEvent } from './session-revoked.event';
-import { SessionsRepository } from './sessions.repository';
+import {
+  type RefreshTokenRecord,
+  type SessionRecord,
+  SessionsRepository,
+} from './sessions.repository';
 import { TokenService } from './token.service';
 
 /** The authenticated caller: who, and through which session and until when. */
@@ -58,21 +62,28 @@ export class AuthService {
   /**
    * Rotates a refresh token (RFC 9700 §4.14.2): the presented token is spent and a new one is
    * issued in the same session. Presenting a spent token again means it was copied, so the
-   * whole session is revoked, including the newest token of the legitimate holder.
+   * whole session is revoked, including the newest token of the legitimate holder; unless
+   * REFRESH_REUSE_INTERVAL_MS allows it as a retry (see `repeatRotation`).
    */
   async refresh(refreshToken: string): Promise<TokenPairDto> {
     const hash = this.tokens.hashRefreshToken(refreshToken);
-    const spent = await this.sessions.spendRefreshToken(hash);
+    const next = this.tokens.newRefreshToken();
+    const sealed =
+      this.config.refreshReuseIntervalMs > 0
+        ? this.tokens.sealSuccessor(refreshToken, next.token)
+        : null;
+    const spent = await this.sessions.spendRefreshToken(hash, sealed);
     if (!spent) {
       const known = await this.sessions.findRefreshToken(hash);
-      if (known?.spent) await this.revokeSession(known.sessionId, 'refresh-token-reuse');
+      if (known?.spentAt) {
+        const repeat = await this.repeatRotation(refreshToken, known);
+        if (repeat) return repeat;
+        await this.revokeSession(known.sessionId, 'refresh-token-reuse');
+      }
       throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     }
-    const session = await this.sessions.findSession(spent.sessionId);
-    if (!session || session.revoked || spent.expiresAt.getTime() <= Date.now()) {
-      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
-    }
-    return this.issueTokens(session.userId, session.id);
+    const session = await this.activeSession(spent.sessionId, spent.expiresAt);
+    return this.issueTokens(session.userId, session.id, next);
   }
 
   /** Ends the caller's session. The refresh token must belong to it (spent or not). */
@@ -110,13 +121,48 @@ export class AuthService {
     return { ...user, sessionId: session.id, tokenExpiresAt: claims.expiresAt };
   }
 
+  /**
+   * Two tabs sharing one refresh token (an httpOnly cookie) refresh at once: one wins, the
+   * other presents a token spent a moment ago. Within REFRESH_REUSE_INTERVAL_MS of the spend,
+   * and while the winner's token is still the session's newest, the loser gets that same
+   * refresh token (with a new access token) instead of the session being revoked. Null: reuse.
+   */
+  private async repeatRotation(
+    presented: string,
+    record: RefreshTokenRecord,
+  ): Promise<TokenPairDto | null> {
+    const interval = this.config.refreshReuseIntervalMs;
+    if (!record.spentAt || !record.successor) return null;
+    if (Date.now() - record.spentAt.getTime() > interval) return null;
+    const successor = this.tokens.openSuccessor(presented, record.successor);
+    if (!successor) return null;
+    // Already rotated in turn: the presented token is two rotations old, no retry.
+    const current = await this.sessions.findRefreshToken(this.tokens.hashRefreshToken(successor));
+    if (current?.spentAt) return null;
+    const session = await this.activeSession(record.sessionId, record.expiresAt);
+    const access = this.tokens.signAccessToken(session.userId, session.id);
+    return { accessToken: access.token, refreshToken: successor, expiresIn: access.expiresIn };
+  }
+
+  /** The session a refresh token belongs to, if it and the token are still good. */
+  private async activeSession(sessionId: string, tokenExpiresAt: Date): Promise<SessionRecord> {
+    const session = await this.sessions.findSession(sessionId);
+    if (!session || session.revoked || tokenExpiresAt.getTime() <= Date.now()) {
+      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    }
+    return session;
+  }
+
   private async startSession(userId: string): Promise<TokenPairDto> {
     const sessionId = await this.sessions.createSession(userId);
     return this.issueTokens(userId, sessionId);
   }
 
-  private async issueTokens(userId: string, sessionId: string): Promise<TokenPairDto> {
-    const refresh = this.tokens.newRefreshToken();
+  private async issueTokens(
+    userId: string,
+    sessionId: string,
+    refresh = this.tokens.newRefreshToken(),
+  ): Promise<TokenPairDto> {
     await this.sessions.addRefreshToken({
       tokenHash: refresh.hash,
       sessionId,

@@ -13,7 +13,9 @@ export interface SessionRecord {
 export interface RefreshTokenRecord {
   sessionId: string;
   expiresAt: Date;
-  spent: boolean;
+  spentAt: Date | null;
+  /** The sealed token that replaced it (only with REFRESH_REUSE_INTERVAL_MS). */
+  successor: string | null;
 }
 
 type SessionDoc = Session & { _id: Types.ObjectId };
@@ -69,12 +71,16 @@ export class SessionsRepository implements OnModuleInit {
   }
 
   /**
-   * Marks an unspent token spent and returns it, atomically: of two concurrent presentations
-   * of one token exactly one succeeds, and the other is seen as reuse.
+   * Marks an unspent token spent (recording its sealed successor, if any) and returns it,
+   * atomically: of two concurrent presentations of one token exactly one succeeds, and the
+   * other is seen as reuse.
    */
-  async spendRefreshToken(tokenHash: string): Promise<Omit<RefreshTokenRecord, 'spent'> | null> {
+  async spendRefreshToken(
+    tokenHash: string,
+    successor: string | null,
+  ): Promise<Pick<RefreshTokenRecord, 'sessionId' | 'expiresAt'> | null> {
     const doc = await this.tokens
-      .findOneAndUpdate({ tokenHash, spentAt: null }, { $set: { spentAt: new Date() } })
+      .findOneAndUpdate({ tokenHash, spentAt: null }, { $set: { spentAt: new Date(), successor } })
       .lean<RefreshTokenDoc>()
       .exec();
     return doc && { sessionId: doc.sessionId.toHexString(), expiresAt: doc.expiresAt };
@@ -101,5 +107,6 @@ export class SessionsRepository implements OnModuleInit {
 const toRefreshTokenRecord = (doc: RefreshTokenDoc): RefreshTokenRecord => ({
   sessionId: doc.sessionId.toHexString(),
   expiresAt: doc.expiresAt,
-  spent: doc.spentAt !== null,
+  spentAt: doc.spentAt,
+  successor: doc.successor,
 });

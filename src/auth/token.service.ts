@@ -1,4 +1,12 @@
-import { createHmac, createSecretKey, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config';
@@ -104,5 +112,32 @@ export class TokenService {
 
   hashRefreshToken(token: string): string {
     return createHmac('sha256', this.config.jwt.refreshSecret).update(token).digest('base64url');
+  }
+
+  /** `successor`, encrypted (AES-256-GCM) under a key derived from the token it replaces. */
+  sealSuccessor(replaced: string, successor: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.successorKey(replaced), iv);
+    const sealed = Buffer.concat([cipher.update(successor, 'utf8'), cipher.final()]);
+    return [iv, cipher.getAuthTag(), sealed].map((part) => part.toString('base64url')).join('.');
+  }
+
+  /** The successor sealed by `sealSuccessor` for this very token, or null. */
+  openSuccessor(replaced: string, sealed: string): string | null {
+    try {
+      const [iv, tag, data] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+      const decipher = createDecipheriv('aes-256-gcm', this.successorKey(replaced), iv);
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Not the stored hash (which is derived the same way from the same input, without a label). */
+  private successorKey(replaced: string): Buffer {
+    return createHmac('sha256', this.config.jwt.refreshSecret)
+      .update(`successor-key:${replaced}`)
+      .digest();
   }
 }

@@ -67,6 +67,8 @@ export class AppConfig {
   readonly lockTtlMs!: number;
   /** How long a session's database check is trusted (revocations are heard at once); 0: never. */
   readonly sessionCacheTtlMs!: number;
+  /** How long a just-rotated refresh token may be presented again for the same successor; 0: never. */
+  readonly refreshReuseIntervalMs!: number;
   /** Warnings for the operator, logged once at boot (e.g. generated development secrets). */
   readonly warnings!: readonly string[];
 
@@ -171,6 +173,7 @@ export function loadConfig(env: Env): AppConfig {
     logLevel: raw.LOG_LEVEL,
     lockTtlMs: raw.LOCK_TTL_MS,
     sessionCacheTtlMs: raw.SESSION_CACHE_TTL_MS,
+    refreshReuseIntervalMs: raw.REFRESH_REUSE_INTERVAL_MS,
     warnings,
   });
 }

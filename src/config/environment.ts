@@ -93,4 +93,6 @@ export class Environment {
   @IntSetting(1, 86_400_000) LOCK_TTL_MS: number = 30000;
   // 0 turns the cache off; an hour is far beyond the access-token lifetime it saves reads within.
   @IntSetting(0, 3_600_000) SESSION_CACHE_TTL_MS: number = 30000;
+  // Off by default; a minute is far beyond two tabs refreshing at the same moment.
+  @IntSetting(0, 60_000) REFRESH_REUSE_INTERVAL_MS: number = 0;
 }

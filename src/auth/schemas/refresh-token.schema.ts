@@ -18,6 +18,13 @@ export class RefreshToken {
 
   @Prop({ type: Date, default: null })
   spentAt!: Date | null;
+
+  /**
+   * With REFRESH_REUSE_INTERVAL_MS: the token that replaced this one, sealed with a key only the
+   * holder of this token's plaintext can derive (the database never holds a usable token).
+   */
+  @Prop({ type: String, default: null })
+  successor!: string | null;
 }
 
 export const RefreshTokenSchema = SchemaFactory.createForClass(RefreshToken);
