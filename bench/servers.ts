@@ -64,6 +64,10 @@ export class ServerProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
   /** RSS and live heap after two full collections, as the server itself reports them. */
   async memory(): Promise<MemoryReply> {
     const reply = new Promise<MemoryReply>((resolve) => {

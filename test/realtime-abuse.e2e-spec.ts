@@ -1,3 +1,4 @@
+import { Manager } from 'socket.io-client';
 import WebSocket from 'ws';
 import { InMemoryConnectionCounter } from '../src/realtime/limits/connection-counter';
 import { ConnectionCounter } from '../src/realtime/limits/connection-counter';
@@ -116,12 +117,24 @@ describe('Abuse resistance', () => {
     });
     afterAll(() => t.close());
 
-    const counts = (): { sockets: number; keys: number; registry: number } => ({
+    const managers: Manager[] = [];
+    afterEach(() => {
+      for (const manager of managers.splice(0)) manager.engine?.close();
+      closeSockets();
+    });
+
+    const counts = (): {
+      sockets: number;
+      keys: number;
+      registry: number;
+      engineSessions: number;
+    } => ({
       sockets: t.app.get(ConnectionLimiter).size,
       keys: t.app.get<ConnectionCounter, InMemoryConnectionCounter>(ConnectionCounter).size,
       registry: t.app.get(ConnectionRegistry).size,
+      engineSessions: t.app.get(ConnectionLimiter).engineSessionCount,
     });
-    const idle = { sockets: 0, keys: 0, registry: 0 };
+    const idle = { sockets: 0, keys: 0, registry: 0, engineSessions: 0 };
 
     it("refuses one user's 6th concurrent socket across namespaces; the 5th still works", async () => {
       const user = await registerUser(t.http);
@@ -158,15 +171,61 @@ describe('Abuse resistance', () => {
     });
 
     it('refuses the IP its 13th concurrent socket, whoever the user', async () => {
-      await eventually(() => counts().sockets === 0);
+      await eventually(() => counts().sockets === 0 && counts().engineSessions === 0);
       const users = await Promise.all([1, 2, 3].map(() => registerUser(t.http)));
+      // Six connections, each carrying both namespaces (as one browser tab does): 12 sockets.
       for (const u of users) {
-        for (let i = 0; i < 4; i++) await connect(t.url, '/projects', { token: u.accessToken });
+        for (let i = 0; i < 2; i++) {
+          const manager = new Manager(t.url, {
+            transports: ['websocket'],
+            reconnection: false,
+            extraHeaders: { Origin: TEST_ORIGIN },
+          });
+          managers.push(manager);
+          for (const ns of ['/projects', '/notifications']) {
+            const socket = manager.socket(ns, { auth: { token: u.accessToken } });
+            await new Promise((resolve, reject) => {
+              socket.once('connect', () => resolve(undefined));
+              socket.once('connect_error', reject);
+            });
+          }
+        }
       }
       const fresh = await registerUser(t.http);
       expect(await connectError(t.url, '/projects', { token: fresh.accessToken })).toBe(
         'Too many connections',
       );
+    });
+
+    it("answers 429 to the IP's 13th Engine.IO connection, on both transports, connected or not", async () => {
+      await eventually(() => counts().engineSessions === 0);
+      const user = await registerUser(t.http);
+      const sockets = await Promise.all(
+        [1, 2, 3, 4].map(() => connect(t.url, '/projects', { token: user.accessToken })),
+      );
+      // Eight connections that never connect a namespace: they count all the same.
+      const silent = await Promise.all(Array.from({ length: 8 }, () => openSilentSession(t.url)));
+      expect(silent.every((s) => s.accepted)).toBe(true);
+      await eventually(() => counts().engineSessions === 12);
+
+      const polling = await fetch(`${t.url}/socket.io/?EIO=4&transport=polling`, {
+        headers: { Origin: TEST_ORIGIN },
+      });
+      expect(polling.status).toBe(429);
+      expect(await polling.json()).toEqual({ message: 'Too many connections' });
+      const upgrade = await openSilentSession(t.url);
+      expect(upgrade).toMatchObject({ accepted: false, status: 429 });
+      expect(await connectError(t.url, '/projects', { token: user.accessToken })).not.toBe(
+        'Too many connections',
+      );
+      expect(counts().engineSessions).toBe(12);
+
+      // One closes: the next is let in.
+      silent[0].ws?.terminate();
+      sockets[0].disconnect();
+      await eventually(() => counts().engineSessions === 10);
+      expect((await connect(t.url, '/projects', { token: user.accessToken })).connected).toBe(true);
+      for (const s of silent) s.ws?.terminate();
     });
 
     it('gives every slot back, exactly once, after 200 connections ended in every way', async () => {
@@ -210,6 +269,20 @@ describe('Abuse resistance', () => {
       );
     });
   });
+  it('closes, after WS_CONNECT_TIMEOUT_MS, a connection that never connects a namespace', async () => {
+    const t = await createTestApp({ env: { WS_CONNECT_TIMEOUT_MS: '300' } });
+    try {
+      const silent = await openSilentSession(t.url);
+      expect(silent.accepted).toBe(true);
+      const opened = Date.now();
+      await new Promise((resolve) => silent.ws!.once('close', resolve));
+      expect(Date.now() - opened).toBeLessThan(5000);
+      await eventually(() => t.app.get(ConnectionLimiter).engineSessionCount === 0);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('gives the slots back when a client stops answering pings', async () => {
     const t = await createTestApp({
       env: { WS_PING_INTERVAL_MS: '200', WS_PING_TIMEOUT_MS: '200' },
@@ -398,3 +471,26 @@ describe('Abuse resistance', () => {
     }
   });
 });
+
+/**
+ * A raw WebSocket Engine.IO session that completes the open and then says nothing (never sends a
+ * namespace CONNECT), or the HTTP status it was refused with.
+ */
+function openSilentSession(
+  baseUrl: string,
+): Promise<{ accepted: boolean; status?: number; ws?: WebSocket }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(
+      `${baseUrl.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
+      {
+        headers: { Origin: TEST_ORIGIN },
+      },
+    );
+    ws.once('message', () => resolve({ accepted: true, ws }));
+    ws.once('unexpected-response', (req, res) => {
+      req.destroy();
+      resolve({ accepted: false, status: res.statusCode });
+    });
+    ws.once('error', () => resolve({ accepted: false }));
+  });
+}

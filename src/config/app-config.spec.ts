@@ -38,6 +38,7 @@ describe(loadConfig.name, () => {
         pingIntervalMs: 25000,
         pingTimeoutMs: 20000,
         maxPayloadBytes: 100000,
+        connectTimeoutMs: 10000,
         connRateLimit: 5,
         connRateWindowMs: 60000,
         maxConnectionsPerUser: 5,

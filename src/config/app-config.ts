@@ -45,6 +45,8 @@ export class AppConfig {
     readonly pingIntervalMs: number;
     readonly pingTimeoutMs: number;
     readonly maxPayloadBytes: number;
+    /** How long an Engine.IO session may stay without a connected namespace. */
+    readonly connectTimeoutMs: number;
     readonly connRateLimit: number;
     readonly connRateWindowMs: number;
     readonly maxConnectionsPerUser: number;
@@ -153,6 +155,7 @@ export function loadConfig(env: Env): AppConfig {
       pingIntervalMs: raw.WS_PING_INTERVAL_MS,
       pingTimeoutMs: raw.WS_PING_TIMEOUT_MS,
       maxPayloadBytes: raw.WS_MAX_PAYLOAD_BYTES,
+      connectTimeoutMs: raw.WS_CONNECT_TIMEOUT_MS,
       connRateLimit: raw.WS_CONN_RATE_LIMIT,
       connRateWindowMs: raw.WS_CONN_RATE_WINDOW_MS,
       maxConnectionsPerUser: raw.WS_MAX_CONNECTIONS_PER_USER,

@@ -74,6 +74,7 @@ export class Environment {
   @IntSetting(1, 2 ** 31 - 1) WS_PING_INTERVAL_MS: number = 25000;
   @IntSetting(1, 2 ** 31 - 1) WS_PING_TIMEOUT_MS: number = 20000;
   @IntSetting(1) WS_MAX_PAYLOAD_BYTES: number = 100000;
+  @IntSetting(1, 2 ** 31 - 1) WS_CONNECT_TIMEOUT_MS: number = 10000;
   @IntSetting(1) WS_CONN_RATE_LIMIT: number = 5;
   @IntSetting(1) WS_CONN_RATE_WINDOW_MS: number = 60000;
   @IntSetting(1) WS_MAX_CONNECTIONS_PER_USER: number = 5;

@@ -8,6 +8,7 @@ export type RefusalReason =
   | 'unauthorized'
   | 'user-connection-cap'
   | 'ip-connection-cap'
+  | 'ip-session-cap'
   | 'validation-failed'
   | 'forbidden'
   | 'rate-limited'

@@ -16,6 +16,7 @@ type AllowRequestCallback = (err: string | null | undefined, success: boolean) =
 /** What a Nest message handler may return: an ack reply, or `{event, data}` to emit. */
 type HandlerResponse = { event?: string; data?: unknown } | null | undefined;
 type Ack = (response: unknown) => void;
+type EngineSession = Parameters<ConnectionLimiter['trackEngineSession']>[0];
 
 /**
  * The one place Socket.IO server options are set. Every gateway on a port shares one Engine.IO
@@ -47,6 +48,8 @@ export class SecureIoAdapter extends IoAdapter {
       pingInterval: ws.pingIntervalMs,
       pingTimeout: ws.pingTimeoutMs,
       maxHttpBufferSize: ws.maxPayloadBytes,
+      // A session that has not connected a namespace by then is closed (Socket.IO's default: 45 s).
+      connectTimeout: ws.connectTimeoutMs,
       // CORS headers only tell browsers what they may read; they do not stop a WebSocket upgrade
       // from a foreign page (cross-site WebSocket hijacking). allowRequest does, on both transports.
       cors: { origin: cors.anyOrigin ? true : [...cors.origins], credentials: true },
@@ -57,6 +60,11 @@ export class SecureIoAdapter extends IoAdapter {
     if (this.redis.enabled) {
       server.adapter(createAdapter(this.redis.openPublisher(), this.redis.open('sub')));
     }
+    // Runs before the handshake checks above: sessions are counted per IP whatever follows.
+    server.engine.use(this.limiter.limitEngineSessions);
+    server.engine.on('connection', (session: EngineSession) =>
+      this.limiter.trackEngineSession(session),
+    );
     // The main namespace always exists in Socket.IO; it serves nothing here.
     server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     return server;

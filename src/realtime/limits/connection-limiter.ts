@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import { clientIp } from '../../common/http/client-ip';
@@ -25,6 +26,13 @@ export class ConnectionLimiter {
   /** The counter keys each connected socket holds a slot under. */
   /** Sockets holding slots; their keys follow from socket.data, so only the id is kept. */
   private readonly slots = new Set<string>();
+  /**
+   * Engine.IO sessions per IP on this instance, open or being opened. Each holds a file
+   * descriptor or buffers whether or not it ever connects a namespace, so they are capped too.
+   */
+  private readonly engineSessions = new Map<string, number>();
+  /** Handshake requests holding an engine-session slot, and how to give it back. */
+  private readonly pendingSessions = new WeakMap<IncomingMessage, () => void>();
 
   constructor(
     private readonly config: AppConfig,
@@ -50,6 +58,13 @@ export class ConnectionLimiter {
     return this.slots.size;
   }
 
+  /** Engine.IO sessions open or being opened on this instance, all IPs together. */
+  get engineSessionCount(): number {
+    let total = 0;
+    for (const open of this.engineSessions.values()) total += open;
+    return total;
+  }
+
   ipOf(req: IncomingMessage): string {
     return clientIp(req, this.config.trustProxy);
   }
@@ -69,6 +84,52 @@ export class ConnectionLimiter {
       HANDSHAKE_THROTTLER,
     );
     if (isBlocked) this.overRate.add(req);
+  }
+
+  /**
+   * Engine.IO middleware, before any other work: a new session from an IP that already has
+   * WS_MAX_CONNECTIONS_PER_IP sessions open or opening here is answered 429. Otherwise its slot
+   * is taken at once, so a burst of parallel handshakes cannot overshoot, and given back when the
+   * session closes or the request ends without one.
+   */
+  readonly limitEngineSessions = (
+    req: IncomingMessage,
+    res: ServerResponse | EngineUpgradeResponse,
+    next: (err?: Error) => void,
+  ): void => {
+    if (/[?&]sid=/.test(req.url ?? '')) return next();
+    const ip = this.ipOf(req);
+    const open = this.engineSessions.get(ip) ?? 0;
+    if (open >= this.config.ws.maxConnectionsPerIp) {
+      this.audit.refused({ reason: 'ip-session-cap', ip });
+      return refuseTooMany(res);
+    }
+    this.engineSessions.set(ip, open + 1);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      const left = (this.engineSessions.get(ip) ?? 1) - 1;
+      if (left > 0) this.engineSessions.set(ip, left);
+      else this.engineSessions.delete(ip);
+    };
+    this.pendingSessions.set(req, release);
+    res.once('close', () => {
+      // Still pending: the request ended without a session (refused, or the client went away).
+      if (this.pendingSessions.get(req) === release) release();
+    });
+    next();
+  };
+
+  /** Engine.IO "connection": the handshake's slot now lasts as long as the session. */
+  trackEngineSession(session: {
+    request: IncomingMessage;
+    once(event: 'close', f: () => void): void;
+  }): void {
+    const release = this.pendingSessions.get(session.request);
+    if (!release) return;
+    this.pendingSessions.delete(session.request);
+    session.once('close', release);
   }
 
   /** Namespace middleware, first: refuses connections of an over-rate handshake. */
@@ -133,6 +194,27 @@ export class ConnectionLimiter {
       );
     }
   }
+}
+
+/** What Engine.IO hands its middlewares for a WebSocket upgrade: the raw socket, no response. */
+interface EngineUpgradeResponse {
+  socket: Duplex;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/** HTTP 429 on either transport (an upgrade has no response object to write it with). */
+function refuseTooMany(res: ServerResponse | EngineUpgradeResponse): void {
+  const body = JSON.stringify({ message: 'Too many connections' });
+  if (res instanceof ServerResponse) {
+    res.writeHead(429, { 'Content-Type': 'application/json', Connection: 'close' }).end(body);
+    return;
+  }
+  const { socket } = res;
+  // Destroyed once written: a client that never closes its end cannot keep the descriptor.
+  socket.end(
+    `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
 
 /** The counters a socket holds a slot in: its user's and its IP's. */
