@@ -213,6 +213,11 @@ describe('Abuse resistance', () => {
       });
       expect(polling.status).toBe(429);
       expect(await polling.json()).toEqual({ message: 'Too many connections' });
+      // An empty sid is a new session to Engine.IO, so it is counted as one.
+      const emptySid = await fetch(`${t.url}/socket.io/?EIO=4&transport=polling&sid=`, {
+        headers: { Origin: TEST_ORIGIN },
+      });
+      expect(emptySid.status).toBe(429);
       const upgrade = await openSilentSession(t.url);
       expect(upgrade).toMatchObject({ accepted: false, status: 429 });
       expect(await connectError(t.url, '/projects', { token: user.accessToken })).not.toBe(

@@ -23,7 +23,6 @@ export class ConnectionLimiter {
   private readonly logger = new Logger(ConnectionLimiter.name);
   /** Engine.IO handshakes over the rate: their namespace connections are refused. */
   private readonly overRate = new WeakSet<IncomingMessage>();
-  /** The counter keys each connected socket holds a slot under. */
   /** Sockets holding slots; their keys follow from socket.data, so only the id is kept. */
   private readonly slots = new Set<string>();
   /**
@@ -97,7 +96,8 @@ export class ConnectionLimiter {
     res: ServerResponse | EngineUpgradeResponse,
     next: (err?: Error) => void,
   ): void => {
-    if (/[?&]sid=/.test(req.url ?? '')) return next();
+    // A request of an existing session (Engine.IO's test: a non-empty `sid`) opens nothing.
+    if (new URL(req.url ?? '/', 'http://engine').searchParams.get('sid')) return next();
     const ip = this.ipOf(req);
     const open = this.engineSessions.get(ip) ?? 0;
     if (open >= this.config.ws.maxConnectionsPerIp) {
