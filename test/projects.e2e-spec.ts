@@ -1,5 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { MemberRemovedEvent } from '../src/projects/member-removed.event';
+import { MemberRemovedEvent } from '../src/projects/membership.events';
 import {
   addMember,
   bearer,

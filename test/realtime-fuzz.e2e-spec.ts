@@ -152,6 +152,10 @@ describe('Socket fuzzing', () => {
       'project:join': { projectId: foreignProjectId },
       'project:leave': { projectId },
       task_moved: { projectId, taskId, newStatus: 'done', expectedVersion: 1 },
+      // In a project the socket has not joined: a mutation must not turn them into a change.
+      'task:create': { projectId: foreignProjectId, title: 'Fuzzed', position: 'a0' },
+      'task:edit': { projectId: foreignProjectId, taskId, title: 'Fuzzed', expectedVersion: 1 },
+      'task:delete': { projectId: foreignProjectId, taskId, expectedVersion: 1 },
       'task:lock': { projectId, taskId },
       'task:unlock': { projectId, taskId },
       'auth:refresh': { token: alice.accessToken },

@@ -65,6 +65,7 @@ describe(ProjectsGateway.name, () => {
             { userId: bob.user.id, role: 'member' },
           ],
           online: [alice.user.id],
+          tasks: [],
         },
       });
     });
@@ -140,23 +141,27 @@ describe(ProjectsGateway.name, () => {
         newStatus: 'in-progress',
         expectedVersion: 1,
       });
-      expect(reply).toEqual({
-        ok: true,
-        data: {
-          id: task.id,
-          projectId,
-          title: 'Write docs',
-          status: 'in-progress',
-          version: 2,
-          updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-        },
-      });
+      const moved = {
+        id: task.id,
+        projectId,
+        title: 'Write docs',
+        description: '',
+        status: 'in-progress',
+        position: task.position,
+        version: 2,
+        createdBy: alice.user.id,
+        updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      };
+      expect(reply).toEqual({ ok: true, data: moved });
+      // The seed-era fields, plus the position and the whole task.
       const broadcast = {
         taskId: task.id,
         projectId,
         newStatus: 'in-progress',
+        position: task.position,
         version: 2,
         movedBy: bob.user.id,
+        task: moved,
       };
       expect(await toAlice).toEqual(broadcast);
       expect(await toBob).toEqual(broadcast);
@@ -369,7 +374,7 @@ describe(ProjectsGateway.name, () => {
       const task = await createTask(t.http, alice, projectId);
       const socket = await joined(alice);
       const failure = new Error('connection to mongodb://admin:hunter2@db.internal lost');
-      const spy = jest.spyOn(t.app.get(TasksRepository), 'move').mockRejectedValueOnce(failure);
+      const spy = jest.spyOn(t.app.get(TasksRepository), 'change').mockRejectedValueOnce(failure);
       try {
         expect(
           await send(socket, 'task_moved', { projectId, taskId: task.id, newStatus: 'done' }),

@@ -37,8 +37,11 @@ describe('Tasks (REST)', () => {
         id: expect.stringMatching(/^[0-9a-f]{24}$/),
         projectId,
         title: 'Write docs',
+        description: '',
         status: 'todo',
+        position: expect.stringMatching(/^[0-9A-Za-z]{1,64}$/),
         version: 1,
+        createdBy: member.user.id,
         updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       });
       expect(Date.parse(res.body.updatedAt)).toBeGreaterThanOrEqual(before - 1000);

@@ -21,6 +21,7 @@ describe(loadConfig.name, () => {
       redisUrl: undefined,
       trustProxy: false,
       lockTtlMs: 30000,
+      boardMaxTasks: 2000,
       sessionCacheTtlMs: 30000,
       userRates: {
         projectCreate: { limit: 20, windowMs: 3_600_000 },

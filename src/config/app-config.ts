@@ -67,6 +67,8 @@ export class AppConfig {
   readonly metricsEnabled!: boolean;
   readonly logLevel!: LogLevel;
   readonly lockTtlMs!: number;
+  /** Tasks one project may hold. */
+  readonly boardMaxTasks!: number;
   /** How long a session's database check is trusted (revocations are heard at once); 0: never. */
   readonly sessionCacheTtlMs!: number;
   /** How long a just-rotated refresh token may be presented again for the same successor; 0: never. */
@@ -175,6 +177,7 @@ export function loadConfig(env: Env): AppConfig {
     metricsEnabled: raw.METRICS_ENABLED,
     logLevel: raw.LOG_LEVEL,
     lockTtlMs: raw.LOCK_TTL_MS,
+    boardMaxTasks: raw.BOARD_MAX_TASKS,
     sessionCacheTtlMs: raw.SESSION_CACHE_TTL_MS,
     refreshReuseIntervalMs: raw.REFRESH_REUSE_INTERVAL_MS,
     warnings,

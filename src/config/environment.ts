@@ -92,6 +92,7 @@ export class Environment {
   @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
   // An edit lock is renewed while someone edits; a day is far beyond any use and any timer.
   @IntSetting(1, 86_400_000) LOCK_TTL_MS: number = 30000;
+  @IntSetting(1) BOARD_MAX_TASKS: number = 2000;
   // 0 turns the cache off; an hour is far beyond the access-token lifetime it saves reads within.
   @IntSetting(0, 3_600_000) SESSION_CACHE_TTL_MS: number = 30000;
   // Off by default; a minute is far beyond two tabs refreshing at the same moment.

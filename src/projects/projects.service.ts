@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { normalizeEmail } from '../common/validation/text';
 import { UsersRepository } from '../users/users.repository';
-import { MemberRemovedEvent } from './member-removed.event';
+import { MemberAddedEvent, MemberRemovedEvent } from './membership.events';
 import type { ProjectRole } from './project.schema';
 import {
   type ProjectMemberRecord,
@@ -32,12 +32,17 @@ export class ProjectsService {
   async addMember(projectId: string, email: string, role: ProjectRole): Promise<ProjectRecord> {
     const user = await this.users.findByEmail(normalizeEmail(email));
     if (!user) throw new NotFoundException('User not found');
-    return this.changeMembers(projectId, (members) => {
+    const project = await this.changeMembers(projectId, (members) => {
       if (members.some((m) => m.userId === user.id)) {
         throw new ConflictException('User is already a member of this project');
       }
       return [...members, { userId: user.id, role }];
     });
+    this.events.emit(
+      MemberAddedEvent.NAME,
+      new MemberAddedEvent(project.id, project.name, user.id, role),
+    );
+    return project;
   }
 
   async removeMember(projectId: string, userId: string): Promise<void> {

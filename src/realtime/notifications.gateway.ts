@@ -14,7 +14,7 @@ import { SessionRevocationHeardEvent, SessionRevokedEvent } from '../auth/sessio
 import { createWsValidationPipe } from '../common/validation/ws-validation.pipe';
 import { type Ack, ok } from '../common/ws/ack';
 import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
-import { MemberRemovedEvent } from '../projects/member-removed.event';
+import { MemberAddedEvent, MemberRemovedEvent } from '../projects/membership.events';
 import { ConnectionRegistry } from './connection-registry';
 import { RefreshSocketTokenDto } from './dto/refresh-socket-token.dto';
 import {
@@ -84,5 +84,10 @@ export class NotificationsGateway
   @OnEvent(MemberRemovedEvent.NAME)
   notifyRemoval({ projectId, userId }: MemberRemovedEvent): void {
     this.server.to(userRoom(userId)).emit('project:removed', { projectId });
+  }
+
+  @OnEvent(MemberAddedEvent.NAME)
+  notifyAddition({ projectId, projectName, userId }: MemberAddedEvent): void {
+    this.server.to(userRoom(userId)).emit('project:added', { projectId, name: projectName });
   }
 }

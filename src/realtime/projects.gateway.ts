@@ -16,12 +16,18 @@ import { createWsValidationPipe } from '../common/validation/ws-validation.pipe'
 import { type Ack, ok } from '../common/ws/ack';
 import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
 import { CurrentMembership, ProjectMemberGuard } from '../projects/guards/project-member.guard';
-import { MemberRemovedEvent } from '../projects/member-removed.event';
+import { MemberAddedEvent, MemberRemovedEvent } from '../projects/membership.events';
 import { type ProjectMembership, ProjectAccessService } from '../projects/project-access.service';
 import { type TaskResponseDto, toTaskResponse } from '../tasks/dto/task.dto';
-import { type TaskActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
+import { TaskChangedEvent, TaskCreatedEvent, TaskDeletedEvent } from '../tasks/task-events';
+import { type SocketActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
 import { ConnectionRegistry, type HeldLock } from './connection-registry';
 import { MoveTaskDto } from './dto/move-task.dto';
+import {
+  CreateTaskMessageDto,
+  DeleteTaskMessageDto,
+  EditTaskMessageDto,
+} from './dto/task-messages.dto';
 import { ProjectRefDto } from './dto/project-ref.dto';
 import { RefreshSocketTokenDto } from './dto/refresh-socket-token.dto';
 import { TaskRefDto } from './dto/task-ref.dto';
@@ -107,7 +113,12 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       await socket.leave(room);
       throw new AppError('FORBIDDEN', 'Not a member of this project');
     }
-    const online = await this.onlineMembers(project.id);
+    // Read after the join: a change the snapshot misses reaches the socket as an event, and
+    // versions let the client keep the newer of the two.
+    const [online, tasks] = await Promise.all([
+      this.onlineMembers(project.id),
+      this.tasks.list(project.id),
+    ]);
     if (!rejoin && online.get(socket.data.user.id) === 1) {
       this.server
         .to(room)
@@ -117,6 +128,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       projectId: project.id,
       members: project.members.map(({ userId, role }) => ({ userId, role })),
       online: [...online.keys()].sort(),
+      tasks: tasks.map(toTaskResponse),
     });
   }
 
@@ -133,26 +145,55 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return ok({ projectId });
   }
 
+  // Task changes answer the sender only: the room hears of each change from its domain event
+  // (see the listeners below), so a change made over REST is announced the same way.
+
   @SubscribeMessage('task_moved')
   async moveTask(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() dto: MoveTaskDto,
   ): Promise<Ack<TaskResponseDto>> {
     assertJoined(socket, dto.projectId);
-    const task = await this.tasks.move(
+    const task = await this.tasks.change(
       dto.projectId,
       dto.taskId,
-      { status: dto.newStatus, expectedVersion: dto.expectedVersion },
+      { status: dto.newStatus, position: dto.position, expectedVersion: dto.expectedVersion },
       actorOf(socket),
     );
-    this.server.to(projectRoom(task.projectId)).emit('task_updated', {
-      taskId: task.id,
-      projectId: task.projectId,
-      newStatus: task.status,
-      version: task.version,
-      movedBy: socket.data.user.id,
-    });
     return ok(toTaskResponse(task));
+  }
+
+  @SubscribeMessage('task:create')
+  async createTask(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() { projectId, ...fields }: CreateTaskMessageDto,
+  ): Promise<Ack<TaskResponseDto>> {
+    assertJoined(socket, projectId);
+    return ok(toTaskResponse(await this.tasks.create(projectId, fields, actorOf(socket))));
+  }
+
+  @SubscribeMessage('task:edit')
+  async editTask(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() { projectId, taskId, title, description, expectedVersion }: EditTaskMessageDto,
+  ): Promise<Ack<TaskResponseDto>> {
+    assertJoined(socket, projectId);
+    const task = await this.tasks.change(
+      projectId,
+      taskId,
+      { title, description, expectedVersion },
+      actorOf(socket),
+    );
+    return ok(toTaskResponse(task));
+  }
+
+  @SubscribeMessage('task:delete')
+  async deleteTask(
+    @ConnectedSocket() socket: AppSocket,
+    @MessageBody() { projectId, taskId, expectedVersion }: DeleteTaskMessageDto,
+  ): Promise<Ack<{ taskId: string; version: number }>> {
+    assertJoined(socket, projectId);
+    return ok(await this.tasks.delete(projectId, taskId, expectedVersion, actorOf(socket)));
   }
 
   @SubscribeMessage('task:lock')
@@ -205,6 +246,42 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return ok(await this.socketAuth.refresh(socket, token));
   }
 
+  @OnEvent(TaskCreatedEvent.NAME)
+  announceCreated({ task, by }: TaskCreatedEvent): void {
+    this.server
+      .to(projectRoom(task.projectId))
+      .emit('task:created', { projectId: task.projectId, task: toTaskResponse(task), by });
+  }
+
+  @OnEvent(TaskChangedEvent.NAME)
+  announceChanged({ task, by, moved }: TaskChangedEvent): void {
+    const room = this.server.to(projectRoom(task.projectId));
+    const whole = toTaskResponse(task);
+    if (!moved) {
+      room.emit('task:edited', { projectId: task.projectId, task: whole, by });
+      return;
+    }
+    room.emit('task_updated', {
+      taskId: task.id,
+      projectId: task.projectId,
+      newStatus: task.status,
+      position: task.position,
+      version: task.version,
+      movedBy: by,
+      task: whole,
+    });
+  }
+
+  @OnEvent(TaskDeletedEvent.NAME)
+  announceDeleted({ projectId, taskId, version, by }: TaskDeletedEvent): void {
+    this.server.to(projectRoom(projectId)).emit('task:deleted', { projectId, taskId, version, by });
+  }
+
+  @OnEvent(MemberAddedEvent.NAME)
+  announceMemberAdded({ projectId, userId, role }: MemberAddedEvent): void {
+    this.server.to(projectRoom(projectId)).emit('member:added', { projectId, userId, role });
+  }
+
   @OnEvent(SessionRevokedEvent.NAME)
   revokeSession({ sessionId }: SessionRevokedEvent): void {
     this.socketAuth.disconnectSession(this.server, sessionId);
@@ -221,6 +298,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const wasOnline = (await this.onlineMembers(projectId)).has(userId);
     this.server.in(userRoom(userId)).socketsLeave(projectRoom(projectId));
     this.server.to(userRoom(userId)).emit('project:removed', { projectId });
+    this.server.to(projectRoom(projectId)).emit('member:removed', { projectId, userId });
     // Lock timers left in the registry of the evicted sockets find nothing to expire.
     const freed = await this.tasks.releaseLocksOfUser(projectId, userId);
     for (const taskId of freed) {
@@ -312,7 +390,7 @@ function assertJoined(socket: AppSocket, projectId: string): void {
   }
 }
 
-const actorOf = (socket: AppSocket): TaskActor => ({
+const actorOf = (socket: AppSocket): SocketActor => ({
   userId: socket.data.user.id,
   socketId: socket.id,
 });

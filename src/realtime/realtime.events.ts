@@ -26,6 +26,8 @@ export interface JoinedProject {
   projectId: string;
   members: { userId: string; role: string }[];
   online: string[];
+  /** The whole board, read after the socket entered the room. */
+  tasks: TaskResponseDto[];
 }
 
 /** Requests a client may send; every one takes an acknowledgement callback. */
@@ -40,9 +42,34 @@ export interface ClientToServerEvents {
       projectId: string;
       taskId: string;
       newStatus: TaskStatus;
+      position?: string;
       expectedVersion?: number;
     },
     ack: (a: Ack<TaskResponseDto>) => void,
+  ) => void;
+  'task:create': (
+    payload: {
+      projectId: string;
+      title: string;
+      description?: string;
+      status?: TaskStatus;
+      position?: string;
+    },
+    ack: (a: Ack<TaskResponseDto>) => void,
+  ) => void;
+  'task:edit': (
+    payload: {
+      projectId: string;
+      taskId: string;
+      title?: string;
+      description?: string;
+      expectedVersion?: number;
+    },
+    ack: (a: Ack<TaskResponseDto>) => void,
+  ) => void;
+  'task:delete': (
+    payload: { projectId: string; taskId: string; expectedVersion?: number },
+    ack: (a: Ack<{ taskId: string; version: number }>) => void,
   ) => void;
   'task:lock': (
     payload: { projectId: string; taskId: string },
@@ -63,6 +90,9 @@ export const PROJECTS_REQUESTS: ReadonlySet<string> = new Set<keyof ClientToServ
   'project:join',
   'project:leave',
   'task_moved',
+  'task:create',
+  'task:edit',
+  'task:delete',
   'task:lock',
   'task:unlock',
   'auth:refresh',
@@ -73,13 +103,27 @@ export const NOTIFICATIONS_REQUESTS: ReadonlySet<string> = new Set<keyof ClientT
 
 /** Everything the server emits. Broadcasts go through these types, so names and payloads are checked. */
 export interface ServerToClientEvents {
+  /** A move (status or position). The seed-era fields stay for old clients; `task` is whole. */
   task_updated: (payload: {
     taskId: string;
     projectId: string;
     newStatus: TaskStatus;
+    position: string;
     version: number;
     movedBy: string;
+    task: TaskResponseDto;
   }) => void;
+  'task:created': (payload: { projectId: string; task: TaskResponseDto; by: string }) => void;
+  'task:edited': (payload: { projectId: string; task: TaskResponseDto; by: string }) => void;
+  'task:deleted': (payload: {
+    projectId: string;
+    taskId: string;
+    version: number;
+    by: string;
+  }) => void;
+  'member:added': (payload: { projectId: string; userId: string; role: string }) => void;
+  'member:removed': (payload: { projectId: string; userId: string }) => void;
+  'project:added': (payload: { projectId: string; name: string }) => void;
   'task:locked': (payload: {
     taskId: string;
     projectId: string;

@@ -3,6 +3,10 @@ import { SchemaTypes, Types } from 'mongoose';
 
 export const TASK_STATUSES = ['todo', 'in-progress', 'done'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+/** The key fractional-indexing starts from; what a task without a stored position sorts as. */
+export const FIRST_POSITION = 'a0';
+/** The longest position a client may send, and so the longest the server makes. */
+export const MAX_POSITION_LENGTH = 64;
 
 /**
  * An edit lock lives on the task itself, so every instance sees the same lock and a move can check
@@ -28,8 +32,23 @@ export class Task {
   @Prop({ required: true, trim: true })
   title!: string;
 
+  /** Absent on tasks written before descriptions existed: read as "". */
+  @Prop({ type: String })
+  description?: string;
+
   @Prop({ type: String, enum: TASK_STATUSES, required: true, default: 'todo' })
   status!: TaskStatus;
+
+  /**
+   * Order inside the column, compared by code units (fractional-indexing keys). Absent on tasks
+   * written before ordering existed: read as FIRST_POSITION, so they keep their creation order.
+   */
+  @Prop({ type: String })
+  position?: string;
+
+  /** Absent on tasks written before it was recorded: read as null. */
+  @Prop({ type: SchemaTypes.ObjectId })
+  createdBy?: Types.ObjectId;
 
   /** Starts at 1 and grows by one on every change: clients send it back to detect stale edits. */
   @Prop({ required: true, default: 1 })
@@ -42,5 +61,7 @@ export class Task {
 }
 
 export const TaskSchema = SchemaFactory.createForClass(Task);
+// The board order: a project's tasks by column, then position, then id.
+TaskSchema.index({ projectId: 1, status: 1, position: 1, _id: 1 });
 // Disconnect cleanup finds a socket's locks by socket id.
 TaskSchema.index({ 'lock.socketId': 1 });

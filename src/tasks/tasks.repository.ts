@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { type Model, type Types } from 'mongoose';
-import { Task, type TaskStatus } from './task.schema';
+import { FIRST_POSITION, Task, type TaskStatus } from './task.schema';
 
 export interface TaskLockRecord {
   userId: string;
@@ -13,10 +13,29 @@ export interface TaskRecord {
   id: string;
   projectId: string;
   title: string;
+  description: string;
   status: TaskStatus;
+  position: string;
   version: number;
+  /** Null for tasks created before the creator was recorded. */
+  createdBy: string | null;
   updatedAt: Date;
   lock?: TaskLockRecord;
+}
+
+/** The fields a change may set; every change also bumps the version. */
+export type TaskChanges = Partial<
+  Pick<TaskRecord, 'title' | 'description' | 'status' | 'position'>
+>;
+
+/** The preconditions of a conditional write. */
+export interface WriteConditions {
+  taskId: string;
+  projectId: string;
+  expectedVersion?: number;
+  /** The writer's connection, whose own lock does not block it; null (REST): any live lock does. */
+  socketId: string | null;
+  now: Date;
 }
 
 type TaskDoc = Task & { _id: Types.ObjectId };
@@ -36,14 +55,34 @@ export class TasksRepository implements OnModuleInit {
   async create(data: {
     projectId: string;
     title: string;
+    description: string;
     status: TaskStatus;
+    position: string;
+    createdBy: string;
   }): Promise<TaskRecord> {
     return toTaskRecord(await this.tasks.create(data));
   }
 
+  /** The project's tasks, unordered (the service orders them). */
   async listByProject(projectId: string): Promise<TaskRecord[]> {
-    const docs = await this.tasks.find({ projectId }).sort({ _id: 1 }).lean<TaskDoc[]>().exec();
+    const docs = await this.tasks.find({ projectId }).lean<TaskDoc[]>().exec();
     return docs.map(toTaskRecord);
+  }
+
+  async countInProject(projectId: string): Promise<number> {
+    return this.tasks.countDocuments({ projectId }).exec();
+  }
+
+  /** The highest stored position in a column, or null when none is stored. */
+  async lastPosition(projectId: string, status: TaskStatus): Promise<string | null> {
+    const doc = await this.tasks
+      // A task without a stored position sorts lowest, so it never hides a stored one.
+      .findOne({ projectId, status })
+      .sort({ position: -1 })
+      .select({ position: 1 })
+      .lean<Pick<TaskDoc, 'position'>>()
+      .exec();
+    return doc?.position ?? null;
   }
 
   async findInProject(taskId: string, projectId: string): Promise<TaskRecord | null> {
@@ -51,28 +90,22 @@ export class TasksRepository implements OnModuleInit {
     return doc && toTaskRecord(doc);
   }
 
-  /** Sets the status and bumps the version; null when a precondition failed. */
-  async move(move: {
-    taskId: string;
-    projectId: string;
-    status: TaskStatus;
-    expectedVersion?: number;
-    socketId: string;
-    now: Date;
-  }): Promise<TaskRecord | null> {
+  /** Sets the changes and bumps the version; null when a precondition failed. */
+  async change(when: WriteConditions, changes: TaskChanges): Promise<TaskRecord | null> {
     const doc = await this.tasks
       .findOneAndUpdate(
-        {
-          _id: move.taskId,
-          projectId: move.projectId,
-          ...(move.expectedVersion === undefined ? {} : { version: move.expectedVersion }),
-          ...unlockedFor(move.socketId, move.now),
-        },
-        { $set: { status: move.status }, $inc: { version: 1 } },
+        conditionsFilter(when),
+        { $set: changes, $inc: { version: 1 } },
         { new: true },
       )
       .lean<TaskDoc>()
       .exec();
+    return doc && toTaskRecord(doc);
+  }
+
+  /** Deletes the task; returns it as it was, or null when a precondition failed. */
+  async delete(when: WriteConditions): Promise<TaskRecord | null> {
+    const doc = await this.tasks.findOneAndDelete(conditionsFilter(when)).lean<TaskDoc>().exec();
     return doc && toTaskRecord(doc);
   }
 
@@ -135,22 +168,33 @@ export class TasksRepository implements OnModuleInit {
   }
 }
 
-/** Filter: the task has no lock, an expired one, or one held by `socketId`. */
-const unlockedFor = (socketId: string, now: Date): mongoose.FilterQuery<Task> => ({
+/** Filter: the task has no lock, an expired one, or one held by `socketId` (when given). */
+const unlockedFor = (socketId: string | null, now: Date): mongoose.FilterQuery<Task> => ({
   $or: [
     { lock: null },
     // sanitizeFilter would neutralise our own operator; this one is built here, not by a client.
     { 'lock.expiresAt': mongoose.trusted({ $lte: now }) },
-    { 'lock.socketId': socketId },
+    ...(socketId === null ? [] : [{ 'lock.socketId': socketId }]),
   ],
+});
+
+/** Filter: every precondition of a conditional write, so that it is one atomic operation. */
+const conditionsFilter = (when: WriteConditions): mongoose.FilterQuery<Task> => ({
+  _id: when.taskId,
+  projectId: when.projectId,
+  ...(when.expectedVersion === undefined ? {} : { version: when.expectedVersion }),
+  ...unlockedFor(when.socketId, when.now),
 });
 
 const toTaskRecord = (doc: TaskDoc): TaskRecord => ({
   id: doc._id.toHexString(),
   projectId: doc.projectId.toHexString(),
   title: doc.title,
+  description: doc.description ?? '',
   status: doc.status,
+  position: doc.position ?? FIRST_POSITION,
   version: doc.version,
+  createdBy: doc.createdBy?.toHexString() ?? null,
   updatedAt: doc.updatedAt,
   ...(doc.lock
     ? {

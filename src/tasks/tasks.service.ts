@@ -1,13 +1,29 @@
 import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { generateKeyBetween } from 'fractional-indexing';
 import { AppError } from '../common/errors/app-error';
 import { AppConfig } from '../config/app-config';
-import type { CreateTaskDto } from './dto/task.dto';
-import type { TaskStatus } from './task.schema';
-import { type TaskLockRecord, type TaskRecord, TasksRepository } from './tasks.repository';
+import { TaskChangedEvent, TaskCreatedEvent, TaskDeletedEvent } from './task-events';
+import { MAX_POSITION_LENGTH, TASK_STATUSES, type TaskStatus } from './task.schema';
+import {
+  type TaskChanges,
+  type TaskLockRecord,
+  type TaskRecord,
+  TasksRepository,
+  type WriteConditions,
+} from './tasks.repository';
 
-/** Who acts on a task: a user through one connection (another connection of theirs is "another"). */
+/**
+ * Who acts on a task: a user through one connection (another connection of theirs is "another"),
+ * or through REST (`socketId` null), which holds no lock, so any live lock blocks it.
+ */
 export interface TaskActor {
   userId: string;
+  socketId: string | null;
+}
+
+/** Locks belong to a connection. */
+export interface SocketActor extends TaskActor {
   socketId: string;
 }
 
@@ -20,52 +36,123 @@ export interface TaskLockGrant {
   replacedExpiredLock: boolean;
 }
 
+export interface NewTask {
+  title: string;
+  description?: string;
+  status?: TaskStatus;
+  position?: string;
+}
+
 /** Retries when a write missed but a re-read shows no reason (a lock expired in between). */
 const WRITE_ATTEMPTS = 3;
+const STATUS_ORDER = new Map(TASK_STATUSES.map((status, index) => [status, index]));
 
-/** Task domain logic. Callers have already checked that the user is a member of the project. */
+/**
+ * Task domain logic. Callers have already checked that the user is a member of the project.
+ * Every change is one conditional write, then one domain event for the realtime layer.
+ */
 @Injectable()
 export class TasksService {
   constructor(
     private readonly tasks: TasksRepository,
     private readonly config: AppConfig,
+    private readonly events: EventEmitter2,
   ) {}
 
-  create(projectId: string, dto: CreateTaskDto): Promise<TaskRecord> {
-    return this.tasks.create({ projectId, title: dto.title, status: dto.status ?? 'todo' });
+  /** A new task, last in its column unless a position is given. */
+  async create(projectId: string, fields: NewTask, actor: TaskActor): Promise<TaskRecord> {
+    if ((await this.tasks.countInProject(projectId)) >= this.config.boardMaxTasks) {
+      throw new AppError(
+        'LIMIT_EXCEEDED',
+        `A board holds at most ${this.config.boardMaxTasks} tasks; delete some first`,
+      );
+    }
+    const status = fields.status ?? 'todo';
+    const task = await this.tasks.create({
+      projectId,
+      title: fields.title,
+      description: fields.description ?? '',
+      status,
+      position: fields.position ?? positionAfter(await this.tasks.lastPosition(projectId, status)),
+      createdBy: actor.userId,
+    });
+    this.events.emit(TaskCreatedEvent.NAME, new TaskCreatedEvent(task, actor.userId));
+    return task;
   }
 
-  list(projectId: string): Promise<TaskRecord[]> {
-    return this.tasks.listByProject(projectId);
+  get(projectId: string, taskId: string): Promise<TaskRecord> {
+    return this.findOrThrow(projectId, taskId);
+  }
+
+  /** The board: by column (todo, in-progress, done), then position (code units), then id. */
+  async list(projectId: string): Promise<TaskRecord[]> {
+    return (await this.tasks.listByProject(projectId)).sort(boardOrder);
   }
 
   /**
-   * Moves a task in one conditional write; only when it misses is the task read to say why
-   * (NOT_FOUND, then LOCKED, then CONFLICT).
+   * Changes a task in one conditional write (status or position: a move; otherwise an edit).
+   * Only when the write misses is the task read, to say why: NOT_FOUND, LOCKED, then CONFLICT.
    */
-  async move(
+  async change(
     projectId: string,
     taskId: string,
-    change: { status: TaskStatus; expectedVersion?: number },
+    change: TaskChanges & { expectedVersion?: number },
     actor: TaskActor,
+  ): Promise<TaskRecord> {
+    const { expectedVersion, ...changes } = change;
+    if (Object.values(changes).every((value) => value === undefined)) {
+      throw new AppError('VALIDATION_FAILED', 'Nothing to change: send at least one field');
+    }
+    const task = await this.conditionally(projectId, taskId, expectedVersion, actor, (when) =>
+      this.tasks.change(when, changes),
+    );
+    const moved = changes.status !== undefined || changes.position !== undefined;
+    this.events.emit(TaskChangedEvent.NAME, new TaskChangedEvent(task, actor.userId, moved));
+    return task;
+  }
+
+  /** Deletes a task in one conditional write; returns its version after the delete. */
+  async delete(
+    projectId: string,
+    taskId: string,
+    expectedVersion: number | undefined,
+    actor: TaskActor,
+  ): Promise<{ taskId: string; version: number }> {
+    const deleted = await this.conditionally(projectId, taskId, expectedVersion, actor, (when) =>
+      this.tasks.delete(when),
+    );
+    const version = deleted.version + 1;
+    this.events.emit(
+      TaskDeletedEvent.NAME,
+      new TaskDeletedEvent(projectId, taskId, version, actor.userId),
+    );
+    return { taskId, version };
+  }
+
+  /** Runs a conditional write; when it misses, reads the task to throw the reason. */
+  private async conditionally(
+    projectId: string,
+    taskId: string,
+    expectedVersion: number | undefined,
+    actor: TaskActor,
+    write: (when: WriteConditions) => Promise<TaskRecord | null>,
   ): Promise<TaskRecord> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const now = new Date();
-      const moved = await this.tasks.move({
+      const written = await write({
         taskId,
         projectId,
-        status: change.status,
-        expectedVersion: change.expectedVersion,
+        expectedVersion,
         socketId: actor.socketId,
         now,
       });
-      if (moved) return moved;
+      if (written) return written;
       const task = await this.findOrThrow(projectId, taskId);
       throwIfLockedByAnother(task, actor, now);
-      if (change.expectedVersion !== undefined && task.version !== change.expectedVersion) {
+      if (expectedVersion !== undefined && task.version !== expectedVersion) {
         throw new AppError(
           'CONFLICT',
-          `Task was changed meanwhile: expected version ${change.expectedVersion}, current version ${task.version}`,
+          `Task was changed meanwhile: expected version ${expectedVersion}, current version ${task.version}`,
         );
       }
     }
@@ -73,7 +160,7 @@ export class TasksService {
   }
 
   /** Takes the edit lock for `actor`'s connection, or renews it when that connection holds it. */
-  async lock(projectId: string, taskId: string, actor: TaskActor): Promise<TaskLockGrant> {
+  async lock(projectId: string, taskId: string, actor: SocketActor): Promise<TaskLockGrant> {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       const now = new Date();
       const expiresAt = new Date(now.getTime() + this.config.lockTtlMs);
@@ -98,7 +185,7 @@ export class TasksService {
   }
 
   /** Releases the lock `actor`'s connection holds; anyone else gets FORBIDDEN. */
-  async unlock(projectId: string, taskId: string, actor: TaskActor): Promise<void> {
+  async unlock(projectId: string, taskId: string, actor: SocketActor): Promise<void> {
     const task = await this.tasks.findInProject(taskId, projectId);
     const released =
       task?.lock?.socketId === actor.socketId &&
@@ -134,6 +221,31 @@ export class TasksService {
     const task = await this.tasks.findInProject(taskId, projectId);
     if (!task) throw new AppError('NOT_FOUND', 'Task not found in this project');
     return task;
+  }
+}
+
+function boardOrder(a: TaskRecord, b: TaskRecord): number {
+  return (
+    STATUS_ORDER.get(a.status)! - STATUS_ORDER.get(b.status)! ||
+    compareCodeUnits(a.position, b.position) ||
+    compareCodeUnits(a.id, b.id)
+  );
+}
+
+/** Plain code-unit order, as the database compares strings (not the locale's order). */
+const compareCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * A key after `last`. A client may have stored any key of the alphabet, not only
+ * fractional-indexing's, so a key that library cannot extend is extended by one character
+ * (a string sorts after each of its prefixes).
+ */
+function positionAfter(last: string | null): string {
+  try {
+    return generateKeyBetween(last, null);
+  } catch {
+    if (last !== null && last.length < MAX_POSITION_LENGTH) return `${last}V`;
+    throw new AppError('CONFLICT', 'No position is left after the last task: send a position');
   }
 }
 

@@ -72,7 +72,14 @@ export async function createTask(
   member: RegisteredUser,
   projectId: string,
   title = 'Task',
-): Promise<{ id: string; projectId: string; title: string; status: string; version: number }> {
+): Promise<{
+  id: string;
+  projectId: string;
+  title: string;
+  status: string;
+  position: string;
+  version: number;
+}> {
   const res = await http
     .post(`/api/projects/${projectId}/tasks`)
     .set(bearer(member.accessToken))

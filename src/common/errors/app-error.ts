@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'LOCKED',
   'RATE_LIMITED',
+  'LIMIT_EXCEEDED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

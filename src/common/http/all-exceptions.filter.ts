@@ -19,10 +19,12 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   CONFLICT: HttpStatus.CONFLICT,
   LOCKED: HttpStatus.LOCKED,
   RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+  LIMIT_EXCEEDED: HttpStatus.CONFLICT,
   INTERNAL: HttpStatus.INTERNAL_SERVER_ERROR,
 };
 
 export interface HttpErrorBody {
+  [detail: string]: unknown;
   statusCode: number;
   message: string | string[];
   error?: string;
@@ -46,7 +48,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): HttpErrorBody {
     if (exception instanceof AppError && exception.code !== 'INTERNAL') {
-      return { statusCode: STATUS_BY_CODE[exception.code], message: exception.message };
+      // Details such as a lock's {heldBy, expiresAt} sit beside the message, as on sockets.
+      return {
+        ...exception.data,
+        statusCode: STATUS_BY_CODE[exception.code],
+        message: exception.message,
+      };
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();

@@ -37,3 +37,22 @@ export const DisplayText = (maxLength: number): PropertyDecorator =>
     MaxLength(maxLength),
     visibleOnly(),
   );
+
+/**
+ * Text that may span lines (a description): tabs and line breaks are fine, other control
+ * characters, bidirectional overrides and lone surrogates are not. Zero-width joiners stay
+ * allowed here, as emoji sequences use them.
+ */
+const MULTILINE_VISIBLE =
+  /^(?:[\t\n\r]|[^\p{Cc}\p{Cs}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069])*$/u;
+
+/** DTO field: text that may span lines, composed (NFC), stored as sent otherwise. */
+export const MultilineText = (maxLength: number): PropertyDecorator =>
+  applyDecorators(
+    Transform(whenString((value) => value.normalize('NFC'))),
+    IsString(),
+    MaxLength(maxLength),
+    Matches(MULTILINE_VISIBLE, {
+      message: '$property must not contain control or bidirectional formatting characters',
+    }),
+  );

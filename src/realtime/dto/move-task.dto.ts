@@ -1,6 +1,7 @@
-import { IsIn, IsInt, Max, Min, ValidateIf } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { IsObjectIdString } from '../../common/validation/object-id';
-import { TASK_STATUSES, type TaskStatus } from '../../tasks/task.schema';
+import { ExpectedVersion, TaskPosition, TaskStatusField } from '../../tasks/dto/task.dto';
+import type { TaskStatus } from '../../tasks/task.schema';
 
 /** `task_moved`. */
 export class MoveTaskDto {
@@ -8,15 +9,10 @@ export class MoveTaskDto {
 
   @IsObjectIdString() taskId!: string;
 
-  @IsIn(TASK_STATUSES) newStatus!: TaskStatus;
+  @TaskStatusField() newStatus!: TaskStatus;
 
-  /**
-   * The version the client saw; a move based on an older one is a CONFLICT. Optional, but when
-   * present it must be a version (null is not: IsOptional would let it through as "absent").
-   */
-  @ValidateIf((_dto, value) => value !== undefined)
-  @IsInt()
-  @Min(1)
-  @Max(Number.MAX_SAFE_INTEGER)
-  expectedVersion?: number;
+  /** Where in the column; absent, the task keeps its key. */
+  @IsOptional() @TaskPosition() position?: string;
+
+  @ExpectedVersion() expectedVersion?: number;
 }
