@@ -73,16 +73,23 @@ export class TasksRepository implements OnModuleInit {
     return this.tasks.countDocuments({ projectId }).exec();
   }
 
-  /** The highest stored position in a column, or null when none is stored. */
+  /**
+   * The highest position in a column, or null when the column is empty. Tasks stored without a
+   * position count as FIRST_POSITION, so a task placed after them sorts after them by its key.
+   */
   async lastPosition(projectId: string, status: TaskStatus): Promise<string | null> {
-    const doc = await this.tasks
-      // A task without a stored position sorts lowest, so it never hides a stored one.
-      .findOne({ projectId, status })
-      .sort({ position: -1 })
-      .select({ position: 1 })
-      .lean<Pick<TaskDoc, 'position'>>()
-      .exec();
-    return doc?.position ?? null;
+    const [highest, unplaced] = await Promise.all([
+      this.tasks
+        .findOne({ projectId, status })
+        .sort({ position: -1 })
+        .select({ position: 1 })
+        .lean<Pick<TaskDoc, 'position'>>()
+        .exec(),
+      this.tasks.exists({ projectId, status, position: null }).exec(),
+    ]);
+    if (!highest) return null;
+    const stored = highest.position ?? FIRST_POSITION;
+    return unplaced && stored < FIRST_POSITION ? FIRST_POSITION : stored;
   }
 
   async findInProject(taskId: string, projectId: string): Promise<TaskRecord | null> {
