@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import type {
+  ChangeMix,
   FanoutResult,
   HandshakeResult,
   Identity,
@@ -29,6 +30,7 @@ interface Held {
 
 interface Reply {
   ok: boolean;
+  data?: unknown;
   error?: { code: string; message: string };
 }
 
@@ -175,9 +177,10 @@ async function handshakes(job: Extract<Job, { type: 'handshakes' }>): Promise<Ha
   return result;
 }
 
-/** Every held socket with a task moves it, one move in flight per socket (a closed loop). */
+/** Every held socket with a task changes it, one change in flight per socket (a closed loop). */
 async function moves(job: Extract<Job, { type: 'moves' }>): Promise<MoveResult> {
   const result: MoveResult = { latenciesMs: [], acks: 0, failed: 0, deliveries: 0 };
+  const mix = job.mix ?? 'moves';
   const start = performance.now();
   const from = start + job.warmupMs;
   const until = from + job.durationMs;
@@ -185,30 +188,71 @@ async function moves(job: Extract<Job, { type: 'moves' }>): Promise<MoveResult> 
   const count = (): void => {
     if (inWindow(performance.now())) result.deliveries++;
   };
-  for (const { socket } of held) socket.on('task_updated', count);
+  const events = mix === 'moves' ? ['task_updated'] : TASK_EVENTS;
+  for (const { socket } of held) for (const event of events) socket.on(event, count);
 
   const lane = async ({ socket, identity }: Held, index: number): Promise<void> => {
+    const created: string[] = [];
     for (let n = index; performance.now() < until; n++) {
+      const [event, payload] = nextChange(mix, identity, n, created);
       const sent = performance.now();
-      const reply = await request(socket, 'task_moved', {
-        projectId: identity.projectId,
-        taskId: identity.taskId,
-        newStatus: STATUSES[n % STATUSES.length],
-      });
+      const reply = await request(socket, event, payload);
       const acked = performance.now();
       result.acks++;
       if (!reply.ok) {
         result.failed++;
         result.firstError ??= describe(reply);
-      } else if (inWindow(acked)) {
-        // By arrival: under a deep queue a move may be sent during warm-up and answered later.
-        result.latenciesMs.push(acked - sent);
+        continue;
       }
+      if (event === 'task:create') created.push((reply.data as { id: string }).id);
+      // By arrival: under a deep queue a change may be sent during warm-up and answered later.
+      if (inWindow(acked)) result.latenciesMs.push(acked - sent);
     }
   };
   await Promise.all(held.filter((h) => h.identity.taskId).map(lane));
-  for (const { socket } of held) socket.off('task_updated', count);
+  for (const { socket } of held) for (const event of events) socket.off(event, count);
   return result;
+}
+
+const TASK_EVENTS = ['task_updated', 'task:edited', 'task:created', 'task:deleted'];
+
+/** The n-th request of a socket's loop; `created` holds the tasks it made and not yet deleted. */
+function nextChange(
+  mix: ChangeMix,
+  identity: Identity,
+  n: number,
+  created: string[],
+): [event: string, payload: Record<string, unknown>] {
+  const { projectId, taskId } = identity;
+  const move = (): [string, Record<string, unknown>] => [
+    'task_moved',
+    {
+      projectId,
+      taskId,
+      newStatus: STATUSES[n % STATUSES.length],
+      ...(mix === 'changes' ? { position: `a${n % 10}` } : {}),
+    },
+  ];
+  const edit = (): [string, Record<string, unknown>] => [
+    'task:edit',
+    { projectId, taskId, title: `Edited ${n}` },
+  ];
+  if (mix === 'moves') return move();
+  if (mix === 'edits') return edit();
+  switch (n % 6) {
+    case 0:
+    case 3:
+      return move();
+    case 1:
+    case 4:
+      return edit();
+    case 2:
+      return ['task:create', { projectId, title: `Made ${n}` }];
+    default:
+      return created.length > 0
+        ? ['task:delete', { projectId, taskId: created.shift() }]
+        : ['task:create', { projectId, title: `Made ${n}` }];
+  }
 }
 
 /**

@@ -16,6 +16,13 @@ export interface Identity {
   taskId?: string;
 }
 
+/**
+ * What each socket's closed loop sends: `task_moved` only (the default), `task:edit` only, or a
+ * mix of every kind of change: of each six, two moves (with a position), two edits, one create and
+ * one delete of a task that socket created, so the boards keep their size.
+ */
+export type ChangeMix = 'moves' | 'edits' | 'changes';
+
 export type Job =
   | {
       type: 'open';
@@ -36,7 +43,7 @@ export type Job =
       concurrency: number;
       durationMs: number;
     }
-  | { type: 'moves'; warmupMs: number; durationMs: number }
+  | { type: 'moves'; warmupMs: number; durationMs: number; mix?: ChangeMix }
   | { type: 'fanout'; warmupMs: number; durationMs: number; senderWindow: number; send: boolean }
   | { type: 'census' }
   | { type: 'close' };
@@ -63,7 +70,7 @@ export interface MoveResult {
   acks: number;
   failed: number;
   firstError?: string;
-  /** task_updated events received in the window. */
+  /** Task events (task_updated, or every kind for a mix) received in the window. */
   deliveries: number;
 }
 

@@ -16,10 +16,13 @@ export interface Results {
   /** Compared with bare; bare+db shows how much of the gap is the database write per move. */
   fanout?: { ours: FanoutFigures; 'bare+db': FanoutFigures; bare: FanoutFigures };
   memory?: { ours: MemoryFigures; bare: MemoryFigures };
-  roundTrips?: { ours: RoundTripFigures; 'bare+db': RoundTripFigures };
+  /** `edits`: the same count for `task:edit` (the baseline has no edits). */
+  roundTrips?: { ours: RoundTripFigures; 'bare+db': RoundTripFigures; edits?: RoundTripFigures };
   maxSockets?: MaxSocketsFigures;
-  /** `project:join` of one large board, one at a time. */
-  boardJoin?: LatencyFigures & { tasks: number };
+  /** A closed-loop mix of creates, edits, moves and deletes, by sockets. */
+  changes?: Record<number, MoveFigures>;
+  /** `project:join` of large boards, by their number of tasks, one join at a time. */
+  boardJoin?: Record<number, LatencyFigures>;
   /** Login latency by number of registered users. */
   logins?: Record<number, LatencyFigures>;
 }
@@ -105,6 +108,9 @@ export function targets(r: Results): Target[] {
     );
   }
   if (r.roundTrips) atMost('database commands per move', r.roundTrips.ours.perMove, 1);
+  if (r.roundTrips?.edits) {
+    atMost('database commands per edit', r.roundTrips.edits.perMove, 1);
+  }
   return out;
 }
 
@@ -168,11 +174,19 @@ export function renderTable(r: Results): string {
       r.roundTrips['bare+db'].perMove,
       none,
     );
+    if (r.roundTrips.edits) {
+      row('Database commands per edit', r.roundTrips.edits.perMove, none, none);
+    }
   }
-  if (r.boardJoin) {
-    const { tasks, p50, p95 } = r.boardJoin;
+  for (const [sockets, mixed] of Object.entries(r.changes ?? {})) {
+    row(`Mixed changes/s, ${sockets} sockets`, mixed.perSecond, none, none);
+    row(`Mixed changes p50, ${sockets} sockets`, mixed.p50, none, none, 'ms');
+    row(`Mixed changes p99, ${sockets} sockets`, mixed.p99, none, none, 'ms');
+  }
+  for (const [tasks, { p50, p95, p99 }] of Object.entries(r.boardJoin ?? {})) {
     row(`project:join p50, ${tasks}-task board`, p50, none, none, 'ms');
     row(`project:join p95, ${tasks}-task board`, p95, none, none, 'ms');
+    row(`project:join p99, ${tasks}-task board`, p99, none, none, 'ms');
   }
   for (const [count, { p50 }] of Object.entries(r.logins ?? {})) {
     row(`Login p50, ${Number(count).toLocaleString('en-US')} users`, p50, none, none, 'ms');

@@ -5,8 +5,8 @@
  *
  * --quick   small counts and short windows: checks the harness, measures nothing worth keeping
  * --profile writes a V8 CPU profile of the app for every workload to bench/profiles/
- * --only    a comma-separated subset of: handshakes, moves, fanout, memory, round-trips, max-sockets,
- *           board-join, logins
+ * --only    a comma-separated subset of: handshakes, moves, fanout, memory, round-trips, changes,
+ *           max-sockets, board-join, logins
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const FULL: Settings = {
   fanoutWindow: 8,
   memoryCounts: [1000, 5000],
   maxSocketsStep: 1000,
-  bigBoardTasks: 1000,
+  bigBoardTasks: [1000, 2000],
   loginUserCounts: [1000, 10000],
   latencySamples: 100,
 };
@@ -49,7 +49,7 @@ const QUICK: Settings = {
   crowd: 100,
   memoryCounts: [50, 100],
   maxSocketsStep: 100,
-  bigBoardTasks: 100,
+  bigBoardTasks: [100, 200],
   loginUserCounts: [100, 1000],
   latencySamples: 20,
 };
@@ -61,6 +61,7 @@ const WORKLOADS = [
   'fanout',
   'memory',
   'round-trips',
+  'changes',
   'max-sockets',
   'board-join',
   'logins',
@@ -201,6 +202,9 @@ async function main(): Promise<void> {
           'bare+db': await step('round trips, bare+db', () =>
             workloads.roundTrips(ctx, 'bare+db', counter),
           ),
+          edits: await step('round trips of edits, ours', () =>
+            workloads.roundTrips(ctx, 'ours', counter, 'edits'),
+          ),
         };
       } finally {
         await counter.stop();
@@ -209,13 +213,22 @@ async function main(): Promise<void> {
     if (wanted('max-sockets')) {
       results.maxSockets = await step('most sockets, ours', () => workloads.maxSockets(ctx));
     }
+    if (wanted('changes')) {
+      results.changes = {};
+      for (const sockets of settings.moveSockets) {
+        results.changes[sockets] = await step(`mixed changes ${sockets}, ours`, () =>
+          workloads.moves(ctx, 'ours', sockets, 'changes'),
+        );
+      }
+    }
     if (wanted('board-join')) {
-      results.boardJoin = {
-        tasks: settings.bigBoardTasks,
-        ...(await step(`join of a ${settings.bigBoardTasks}-task board, ours`, () =>
-          workloads.boardJoin(ctx, settings.latencySamples),
-        )),
-      };
+      results.boardJoin = {};
+      for (const board of data.bigBoards) {
+        const tasks = board.taskIds.length;
+        results.boardJoin[tasks] = await step(`join of a ${tasks}-task board, ours`, () =>
+          workloads.boardJoin(ctx, board, settings.latencySamples),
+        );
+      }
     }
     if (wanted('logins')) {
       // Last: it adds users, which no other workload should see.

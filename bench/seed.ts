@@ -23,8 +23,8 @@ export interface BenchData {
   projects: BenchProject[];
   /** Every user is a member of this one. */
   crowd: BenchProject;
-  /** Owned by user 0, with `bigBoardTasks` tasks. */
-  bigBoard: BenchProject;
+  /** Owned by user 0, one per entry of `bigBoardTasks`, with that many tasks. */
+  bigBoards: BenchProject[];
 }
 
 /** Every bench user's password, the added ones' included. */
@@ -37,7 +37,7 @@ export const BENCH_PASSWORD = 'bench password, long enough';
 export async function seed(
   baseUrls: string[],
   mongodbUri: string,
-  counts: { users: number; projects: number; tasksPerProject: number; bigBoardTasks: number },
+  counts: { users: number; projects: number; tasksPerProject: number; bigBoardTasks: number[] },
   progress: (line: string) => void,
 ): Promise<BenchData> {
   const apis = baseUrls.map((url) => new Api(url));
@@ -59,7 +59,10 @@ export async function seed(
     api.board(users[p], `Board ${p}`, counts.tasksPerProject),
   );
   const crowd = await api.board(users[0], 'Everyone', 1);
-  const bigBoard = await api.board(users[0], 'Big board', counts.bigBoardTasks);
+  const bigBoards: BenchProject[] = [];
+  for (const tasks of counts.bigBoardTasks) {
+    bigBoards.push(await api.board(users[0], `Board of ${tasks}`, tasks));
+  }
   await addMembersAtOnce(mongodbUri, [
     ...projects.map((board, p) => ({
       board,
@@ -70,8 +73,8 @@ export async function seed(
   progress(
     `${projects.length} boards with ${counts.tasksPerProject} tasks, and one of ${users.length} members`,
   );
-  progress(`one board with ${counts.bigBoardTasks} tasks`);
-  return { users, projects, crowd, bigBoard };
+  progress(`boards with ${counts.bigBoardTasks.join(' and ')} tasks`);
+  return { users, projects, crowd, bigBoards };
 }
 
 /**

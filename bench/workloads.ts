@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { io } from 'socket.io-client';
-import type { Identity, Target } from './protocol';
-import { BENCH_PASSWORD, type BenchData } from './seed';
+import type { ChangeMix, Identity, Target } from './protocol';
+import { BENCH_PASSWORD, type BenchData, type BenchProject } from './seed';
 import type { ServerKind, ServerProcess } from './servers';
 import { percentile, perSecond } from './stats';
 import type { LoopbackAddresses, WorkerPool } from './workers';
@@ -22,8 +22,8 @@ export interface Settings {
   fanoutWindow: number;
   memoryCounts: number[];
   maxSocketsStep: number;
-  /** Tasks on the board whose join is timed. */
-  bigBoardTasks: number;
+  /** Tasks on the boards whose join is timed. */
+  bigBoardTasks: number[];
   /** Registered users at which login is timed (the first is `users`; the rest are added). */
   loginUserCounts: number[];
   /** Logins timed at each count, and joins timed. */
@@ -167,20 +167,22 @@ export async function moves(
   ctx: BenchContext,
   kind: ServerKind,
   sockets: number,
+  mix: ChangeMix = 'moves',
 ): Promise<MoveFigures> {
   const { settings } = ctx;
-  return withServer(ctx, kind, `moves-${sockets}`, async (server) => {
+  return withServer(ctx, kind, `${mix}-${sockets}`, async (server) => {
     await openAll(ctx, server, moverIdentities(ctx.data, sockets), true);
     const results = await ctx.pool.all(() => ({
       type: 'moves',
       warmupMs: settings.warmupMs,
       durationMs: settings.durationMs,
+      mix,
     }));
     const latencies = results.flatMap((r) => r.latenciesMs);
     const failed = results.reduce((n, r) => n + r.failed, 0);
     if (failed > 0)
       ctx.log(
-        `  ${kind}: ${failed} moves failed (${results.find((r) => r.firstError)?.firstError})`,
+        `  ${kind}: ${failed} ${mix} failed (${results.find((r) => r.firstError)?.firstError})`,
       );
     return {
       perSecond: perSecond(latencies.length, settings.durationMs),
@@ -319,22 +321,31 @@ export interface RoundTripFigures {
   commands: Record<string, number>;
 }
 
-/** Database commands per move, counted on the wire between the server and the database. */
+/**
+ * Database commands per move and per edit (`mix`), counted on the wire between the server and
+ * the database. The baseline knows moves only.
+ */
 export async function roundTrips(
   ctx: BenchContext,
   kind: ServerKind,
   counter: WireCounter,
+  mix: ChangeMix = 'moves',
 ): Promise<RoundTripFigures> {
   return withServer(
     ctx,
     kind,
-    'round-trips',
+    `round-trips-${mix}`,
     async (server) => {
       await openAll(ctx, server, moverIdentities(ctx.data, 20), true);
       counter.reset();
-      const results = await ctx.pool.all(() => ({ type: 'moves', warmupMs: 0, durationMs: 1000 }));
+      const results = await ctx.pool.all(() => ({
+        type: 'moves',
+        warmupMs: 0,
+        durationMs: 1000,
+        mix,
+      }));
       const acks = results.reduce((n, r) => n + r.acks, 0);
-      // A moment for anything a move might do after its ack.
+      // A moment for anything a change might do after its ack.
       await sleep(200);
       return {
         perMove: counter.requestCount() / acks,
@@ -348,12 +359,14 @@ export async function roundTrips(
 export interface LatencyFigures {
   p50: number;
   p95: number;
+  p99: number;
   samples: number;
 }
 
 const latencies = (samples: number[]): LatencyFigures => ({
   p50: percentile(samples, 50),
   p95: percentile(samples, 95),
+  p99: percentile(samples, 99),
   samples: samples.length,
 });
 
@@ -381,12 +394,16 @@ export async function logins(ctx: BenchContext, emails: string[]): Promise<Laten
 }
 
 /**
- * `project:join` of the board with `bigBoardTasks` tasks by its owner, one join at a time (each
- * followed by a leave), on one socket: what opening a large board costs one person.
+ * `project:join` of a large board by its owner, one join at a time (each followed by a leave),
+ * on one socket: what opening a large board, its snapshot included, costs one person.
  */
-export async function boardJoin(ctx: BenchContext, joins: number): Promise<LatencyFigures> {
-  const { bigBoard, users } = ctx.data;
-  return withServer(ctx, 'ours', 'board-join', async (server) => {
+export async function boardJoin(
+  ctx: BenchContext,
+  bigBoard: BenchProject,
+  joins: number,
+): Promise<LatencyFigures> {
+  const { users } = ctx.data;
+  return withServer(ctx, 'ours', `board-join-${bigBoard.taskIds.length}`, async (server) => {
     const socket = io(`${server.url}/projects`, {
       auth: { token: users[0].token },
       transports: ['websocket'],

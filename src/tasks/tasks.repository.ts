@@ -69,27 +69,29 @@ export class TasksRepository implements OnModuleInit {
     return docs.map(toTaskRecord);
   }
 
-  async countInProject(projectId: string): Promise<number> {
-    return this.tasks.countDocuments({ projectId }).exec();
-  }
-
   /**
-   * The highest position in a column, or null when the column is empty. Tasks stored without a
-   * position count as FIRST_POSITION, so a task placed after them sorts after them by its key.
+   * What a create needs to know, in one read: how many tasks the project holds, and the highest
+   * position in the column (null when it is empty). Tasks stored without a position count as
+   * FIRST_POSITION, so a task placed after them sorts after them by its key. One read of the
+   * project's keys rather than a count and a sorted find: the embedded database serves neither
+   * from an index, so each would scan the collection.
    */
-  async lastPosition(projectId: string, status: TaskStatus): Promise<string | null> {
-    const [highest, unplaced] = await Promise.all([
-      this.tasks
-        .findOne({ projectId, status })
-        .sort({ position: -1 })
-        .select({ position: 1 })
-        .lean<Pick<TaskDoc, 'position'>>()
-        .exec(),
-      this.tasks.exists({ projectId, status, position: null }).exec(),
-    ]);
-    if (!highest) return null;
-    const stored = highest.position ?? FIRST_POSITION;
-    return unplaced && stored < FIRST_POSITION ? FIRST_POSITION : stored;
+  async placement(
+    projectId: string,
+    status: TaskStatus,
+  ): Promise<{ count: number; lastPosition: string | null }> {
+    const docs = await this.tasks
+      .find({ projectId })
+      .select({ _id: 0, status: 1, position: 1 })
+      .lean<Pick<TaskDoc, 'status' | 'position'>[]>()
+      .exec();
+    let lastPosition: string | null = null;
+    for (const doc of docs) {
+      if (doc.status !== status) continue;
+      const position = doc.position ?? FIRST_POSITION;
+      if (lastPosition === null || position > lastPosition) lastPosition = position;
+    }
+    return { count: docs.length, lastPosition };
   }
 
   async findInProject(taskId: string, projectId: string): Promise<TaskRecord | null> {

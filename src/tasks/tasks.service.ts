@@ -61,19 +61,20 @@ export class TasksService {
 
   /** A new task, last in its column unless a position is given. */
   async create(projectId: string, fields: NewTask, actor: TaskActor): Promise<TaskRecord> {
-    if ((await this.tasks.countInProject(projectId)) >= this.config.boardMaxTasks) {
+    const status = fields.status ?? 'todo';
+    const { count, lastPosition } = await this.tasks.placement(projectId, status);
+    if (count >= this.config.boardMaxTasks) {
       throw new AppError(
         'LIMIT_EXCEEDED',
         `A board holds at most ${this.config.boardMaxTasks} tasks; delete some first`,
       );
     }
-    const status = fields.status ?? 'todo';
     const task = await this.tasks.create({
       projectId,
       title: fields.title,
       description: fields.description ?? '',
       status,
-      position: fields.position ?? positionAfter(await this.tasks.lastPosition(projectId, status)),
+      position: fields.position ?? positionAfter(lastPosition),
       createdBy: actor.userId,
     });
     this.events.emit(TaskCreatedEvent.NAME, new TaskCreatedEvent(task, actor.userId));
