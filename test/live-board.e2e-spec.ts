@@ -369,6 +369,28 @@ describe('Live board', () => {
         deleted: count('task:deleted'),
       }).toEqual({ created: 2, edited: 2, moved: 3, deleted: 2 });
       expect(seen.get('task:created')?.[1]).toEqual({ projectId, task: viaRest, by: bob.user.id });
+      expect(seen.get('task:edited')?.[1]).toEqual({
+        projectId,
+        task: { ...viaRest, title: 'R2', version: 2, updatedAt: expect.any(String) },
+        by: bob.user.id,
+      });
+      // A PATCH of title and status together is a move: task_updated, with the whole task.
+      expect(seen.get('task_updated')?.[2]).toEqual({
+        taskId: viaRest.id,
+        projectId,
+        newStatus: 'done',
+        position: 'zz',
+        version: 4,
+        movedBy: bob.user.id,
+        task: {
+          ...viaRest,
+          title: 'R3',
+          status: 'done',
+          position: 'zz',
+          version: 4,
+          updatedAt: expect.any(String),
+        },
+      });
       expect(seen.get('task:deleted')?.[1]).toEqual({
         projectId,
         taskId: viaRest.id,
