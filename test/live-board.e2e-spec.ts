@@ -349,25 +349,9 @@ describe('Live board', () => {
       const watcher = await joined(alice);
       const actor = await joined(bob);
       const seen = record(watcher);
-      const viaSocket = await sendOk<WireTask>(actor, 'task:create', { projectId, title: 'S' });
-      await sendOk(actor, 'task:edit', { projectId, taskId: viaSocket.id, title: 'S2' });
-      await sendOk(actor, 'task_moved', { projectId, taskId: viaSocket.id, newStatus: 'done' });
-      await sendOk(actor, 'task:delete', { projectId, taskId: viaSocket.id });
-      const viaRest = await restCreate(bob, { title: 'R' });
-      const patch = (body: object): Promise<unknown> =>
-        t.http.patch(`${tasksUrl()}/${viaRest.id}`).set(bearer(bob.accessToken)).send(body);
-      await patch({ title: 'R2' });
-      await patch({ position: 'zz' });
-      await patch({ title: 'R3', status: 'done' });
-      await t.http.delete(`${tasksUrl()}/${viaRest.id}`).set(bearer(bob.accessToken));
+      const viaRest = await everyKindOfChange(t, actor, bob, projectId);
       await flush(watcher);
-      const count = (event: string): number => seen.get(event)?.length ?? 0;
-      expect({
-        created: count('task:created'),
-        edited: count('task:edited'),
-        moved: count('task_updated'),
-        deleted: count('task:deleted'),
-      }).toEqual({ created: 2, edited: 2, moved: 3, deleted: 2 });
+      expect(countTaskEvents(seen)).toEqual(ONE_OF_EACH);
       expect(seen.get('task:created')?.[1]).toEqual({ projectId, task: viaRest, by: bob.user.id });
       expect(seen.get('task:edited')?.[1]).toEqual({
         projectId,
@@ -439,31 +423,66 @@ describe('Live board across two instances', () => {
     await redis.stop();
   });
 
-  it('delivers a REST change made on one instance once to sockets on the other', async () => {
+  it('delivers each change made on one instance, over REST or a socket, once to sockets on the other', async () => {
     const [alice, bob] = await Promise.all([registerUser(one.http), registerUser(one.http)]);
     const projectId = await createSharedProject(one.http, alice, bob);
-    const watcher = await joinedSocket(two.url, bob.accessToken, projectId);
+    const watcher = await joinedSocket(two.url, alice.accessToken, projectId);
+    const actor = await joinedSocket(one.url, bob.accessToken, projectId);
     const seen = record(watcher);
-    const created = await one.http
-      .post(`/api/projects/${projectId}/tasks`)
-      .set(bearer(alice.accessToken))
-      .send({ title: 'Across' })
-      .expect(201);
-    await one.http
-      .patch(`/api/projects/${projectId}/tasks/${created.body.id}`)
-      .set(bearer(alice.accessToken))
-      .send({ status: 'done' })
-      .expect(200);
-    await eventually(() => (seen.get('task_updated')?.length ?? 0) >= 1);
+    await everyKindOfChange(one, actor, bob, projectId);
+    const total = Object.values(ONE_OF_EACH).reduce((a, b) => a + b, 0);
+    await eventually(() => [...seen.values()].reduce((n, events) => n + events.length, 0) >= total);
     await sleep(300); // time for a duplicate to show up, if there were one
-    expect(seen.get('task:created')).toHaveLength(1);
-    expect(seen.get('task_updated')).toHaveLength(1);
+    expect(countTaskEvents(seen)).toEqual(ONE_OF_EACH);
   });
 
   it('converges with actors on one instance and observers on the other', async () => {
     await convergence(one, two, SEED + 1);
   }, 120_000);
 });
+
+/** What `everyKindOfChange` makes: two of each kind but moves, three. */
+const ONE_OF_EACH = { created: 2, edited: 2, moved: 3, deleted: 2 };
+
+const countTaskEvents = (seen: Map<string, unknown[]>): typeof ONE_OF_EACH => {
+  const count = (event: string): number => seen.get(event)?.length ?? 0;
+  return {
+    created: count('task:created'),
+    edited: count('task:edited'),
+    moved: count('task_updated'),
+    deleted: count('task:deleted'),
+  };
+};
+
+/**
+ * Each kind of change once over a socket (create, edit, move, delete) and again over REST, where
+ * one more PATCH changes the title and the status together (a move). Returns the REST task as
+ * created.
+ */
+async function everyKindOfChange(
+  app: TestApp,
+  socket: ClientSocket,
+  user: RegisteredUser,
+  projectId: string,
+): Promise<WireTask> {
+  const viaSocket = await sendOk<WireTask>(socket, 'task:create', { projectId, title: 'S' });
+  await sendOk(socket, 'task:edit', { projectId, taskId: viaSocket.id, title: 'S2' });
+  await sendOk(socket, 'task_moved', { projectId, taskId: viaSocket.id, newStatus: 'done' });
+  await sendOk(socket, 'task:delete', { projectId, taskId: viaSocket.id });
+  const url = `/api/projects/${projectId}/tasks`;
+  const viaRest = (
+    await app.http.post(url).set(bearer(user.accessToken)).send({ title: 'R' }).expect(201)
+  ).body as WireTask;
+  for (const body of [{ title: 'R2' }, { position: 'zz' }, { title: 'R3', status: 'done' }]) {
+    await app.http
+      .patch(`${url}/${viaRest.id}`)
+      .set(bearer(user.accessToken))
+      .send(body)
+      .expect(200);
+  }
+  await app.http.delete(`${url}/${viaRest.id}`).set(bearer(user.accessToken)).expect(204);
+  return viaRest;
+}
 
 /**
  * Three users change one board at once (creates with and without keys, moves with positions,
