@@ -4,20 +4,20 @@ import { of } from 'rxjs';
 import type { Socket } from 'socket.io';
 import { SecureIoAdapter } from './secure-io.adapter';
 
-/** Just what bindMessageHandlers touches: `on`, `emit` and `disconnected`. */
+/** Just what bindMessageHandlers touches: `onAny`, `emit` and `disconnected`. */
 class FakeSocket {
-  readonly listeners = new Map<string, (...args: unknown[]) => void>();
+  readonly anyListeners: ((event: string, ...args: unknown[]) => void)[] = [];
   readonly emit = jest.fn();
   disconnected = false;
 
-  on(event: string, listener: (...args: unknown[]) => void): this {
-    this.listeners.set(event, listener);
+  onAny(listener: (event: string, ...args: unknown[]) => void): this {
+    this.anyListeners.push(listener);
     return this;
   }
 
-  /** Delivers a client packet the way Socket.IO calls listeners: payload, then the ack. */
+  /** Delivers a client packet the way Socket.IO calls listeners: event, payload, then the ack. */
   receive(event: string, ...args: unknown[]): void {
-    this.listeners.get(event)?.(...args);
+    for (const listener of this.anyListeners) listener(event, ...args);
   }
 }
 
@@ -41,6 +41,31 @@ describe('SecureIoAdapter.bindMessageHandlers', () => {
     adapter.bindMessageHandlers(socket as unknown as Socket, [
       { message: 'task_moved', methodName: 'moveTask', callback, isAckHandledManually },
     ]);
+
+  it('adds one listener per socket, whatever the number of request types, and leaves other events alone', async () => {
+    const moved = jest.fn().mockResolvedValue({ ok: true });
+    const edited = jest.fn().mockResolvedValue({ ok: true });
+    adapter.bindMessageHandlers(socket as unknown as Socket, [
+      {
+        message: 'task_moved',
+        methodName: 'moveTask',
+        callback: moved,
+        isAckHandledManually: false,
+      },
+      {
+        message: 'task:edit',
+        methodName: 'editTask',
+        callback: edited,
+        isAckHandledManually: false,
+      },
+    ]);
+    expect(socket.anyListeners).toHaveLength(1);
+    socket.receive('task:edit', { title: 't' });
+    socket.receive('no-such-request', {});
+    await flush();
+    expect(edited).toHaveBeenCalledWith({ title: 't' }, undefined);
+    expect(moved).not.toHaveBeenCalled();
+  });
 
   it('hands the payload and ack to the handler and answers through the ack', async () => {
     const handler = jest.fn().mockResolvedValue({ ok: true, data: 1 });
