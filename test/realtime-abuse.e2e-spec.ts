@@ -7,6 +7,7 @@ import { ConnectionRegistry } from '../src/realtime/connection-registry';
 import { NotificationsGateway } from '../src/realtime/notifications.gateway';
 import { ProjectsGateway } from '../src/realtime/projects.gateway';
 import {
+  bearer,
   createSharedProject,
   createTask,
   newUserInput,
@@ -22,6 +23,7 @@ import {
   disconnected,
   eventually,
   joinedSocket,
+  record,
   send,
   sendOk,
   serverNamespace,
@@ -401,6 +403,114 @@ describe('Abuse resistance', () => {
         /collabcampus_security_refusals_total\{reason="rate-limited",namespace="\/projects"\} [1-9]/,
       );
       expect(logs.text()).not.toContain(alice.accessToken);
+    });
+
+    it('counts requests of unknown names against one shared budget per user', async () => {
+      const carol = await registerUser(t.http);
+      const socket = await connect(t.url, '/projects', { token: carol.accessToken });
+      const bystander = await connect(t.url, '/projects', { token: bob.accessToken });
+      // Ten different names: a new name is not a new budget.
+      const answers = await Promise.all(
+        Array.from({ length: 11 }, (_, i) => send(socket, `no-such-request-${i}`, {})),
+      );
+      expect(answers.slice(0, 10)).toEqual(
+        Array.from({ length: 10 }, () => ({
+          ok: false,
+          error: { code: 'VALIDATION_FAILED', message: 'Unknown event' },
+        })),
+      );
+      expect(answers[10]).toEqual({
+        ok: false,
+        error: {
+          code: 'RATE_LIMITED',
+          message: 'Too many requests',
+          data: { retryAfterMs: expect.any(Number) },
+        },
+      });
+      // Known requests keep their own budgets; another user is unaffected.
+      expect(await send(socket, 'project:leave', { projectId })).toMatchObject({ ok: true });
+      expect(await send(bystander, 'no-such-request', {})).toMatchObject({
+        error: { code: 'VALIDATION_FAILED' },
+      });
+      // Keeping on ends the socket, as for any request type.
+      const gone = disconnected(socket);
+      for (let i = 0; i < 4; i++) socket.emit('still-unknown', {}, () => undefined);
+      expect(await gone).toBe('io server disconnect');
+      const audit = logs.lines
+        .filter((l) => l.includes('"audit":"refused"'))
+        .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+      expect(audit).toContainEqual(
+        expect.objectContaining({ reason: 'rate-limited', userId: carol.user.id }),
+      );
+    });
+  });
+
+  describe('projects per socket', () => {
+    let t: TestApp;
+    let logs: CapturingLogger;
+    beforeAll(async () => {
+      logs = new CapturingLogger();
+      t = await createTestApp({
+        env: { WS_MAX_PROJECTS_PER_SOCKET: '2', METRICS_ENABLED: 'true' },
+        logger: logs,
+      });
+    });
+    afterEach(closeSockets);
+    afterAll(() => t.close());
+
+    it('refuses the socket its 3rd project with LIMIT_EXCEEDED, counts it, and lets it join once it leaves one', async () => {
+      const [owner, member] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+      const ids = [
+        await createSharedProject(t.http, owner, member),
+        await createSharedProject(t.http, owner, member),
+        await createSharedProject(t.http, owner, member),
+      ];
+      const socket = await connect(t.url, '/projects', { token: member.accessToken });
+      await sendOk(socket, 'project:join', { projectId: ids[0] });
+      await sendOk(socket, 'project:join', { projectId: ids[1] });
+      expect(await send(socket, 'project:join', { projectId: ids[2] })).toEqual({
+        ok: false,
+        error: {
+          code: 'LIMIT_EXCEEDED',
+          message: 'A connection may join at most 2 projects at once; leave one first',
+        },
+      });
+      // Not in the third room: its broadcasts do not reach the socket.
+      const seen = record(socket);
+      await t.http
+        .post(`/api/projects/${ids[2]}/tasks`)
+        .set(bearer(owner.accessToken))
+        .send({ title: 'elsewhere' })
+        .expect(201);
+      // Joining again a project it is in is not a new one; another socket has its own count.
+      await sendOk(socket, 'project:join', { projectId: ids[1] });
+      const other = await connect(t.url, '/projects', { token: member.accessToken });
+      await sendOk(other, 'project:join', { projectId: ids[2] });
+      await sendOk(socket, 'project:leave', { projectId: ids[0] });
+      await sendOk(socket, 'project:join', { projectId: ids[2] });
+      expect(seen.get('task:created')).toBeUndefined();
+      // Two joins at once at the limit: exactly one gets in.
+      const fresh = await connect(t.url, '/projects', { token: member.accessToken });
+      await sendOk(fresh, 'project:join', { projectId: ids[0] });
+      const raced = await Promise.all(
+        [ids[1], ids[2]].map((projectId) => send(fresh, 'project:join', { projectId })),
+      );
+      expect(raced.filter((r) => r.ok)).toHaveLength(1);
+
+      const audit = logs.lines
+        .filter((l) => l.includes('"audit":"refused"'))
+        .map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+      expect(audit).toContainEqual(
+        expect.objectContaining({
+          reason: 'projects-per-socket',
+          userId: member.user.id,
+          event: 'project:join',
+        }),
+      );
+      const metrics = await t.http.get('/api/metrics').expect(200);
+      expect(metrics.text).toMatch(
+        /collabcampus_security_refusals_total\{reason="projects-per-socket",namespace="\/projects"\} [1-9]/,
+      );
     });
   });
 

@@ -47,6 +47,7 @@ describe(loadConfig.name, () => {
         eventRateLimit: 10,
         eventRateWindowMs: 10000,
         eventViolationsBeforeDisconnect: 5,
+        maxProjectsPerSocket: 20,
       },
     });
   });

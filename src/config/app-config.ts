@@ -54,6 +54,8 @@ export class AppConfig {
     readonly eventRateLimit: number;
     readonly eventRateWindowMs: number;
     readonly eventViolationsBeforeDisconnect: number;
+    /** Distinct projects one socket may have joined at once. */
+    readonly maxProjectsPerSocket: number;
   };
   /** Register and refresh: requests per IP per window, each endpoint on its own budget. */
   readonly authRate!: { readonly limit: number; readonly windowMs: number };
@@ -165,6 +167,7 @@ export function loadConfig(env: Env): AppConfig {
       eventRateLimit: raw.WS_EVENT_RATE_LIMIT,
       eventRateWindowMs: raw.WS_EVENT_RATE_WINDOW_MS,
       eventViolationsBeforeDisconnect: raw.WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT,
+      maxProjectsPerSocket: raw.WS_MAX_PROJECTS_PER_SOCKET,
     },
     authRate: { limit: raw.AUTH_RATE_LIMIT, windowMs: raw.AUTH_RATE_WINDOW_MS },
     userRates: {

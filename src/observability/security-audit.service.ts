@@ -9,6 +9,7 @@ export type RefusalReason =
   | 'user-connection-cap'
   | 'ip-connection-cap'
   | 'ip-session-cap'
+  | 'projects-per-socket'
   | 'validation-failed'
   | 'forbidden'
   | 'rate-limited'

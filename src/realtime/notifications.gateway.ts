@@ -43,11 +43,14 @@ export class NotificationsGateway
 {
   @WebSocketServer() private readonly server!: AppNamespace;
 
-  private readonly answerUnknown = unknownRequestAnswerer(NOTIFICATIONS_REQUESTS);
+  private readonly answerUnknown = unknownRequestAnswerer(NOTIFICATIONS_REQUESTS, (socket, event) =>
+    this.throttler.spendOnUnknown(socket, event),
+  );
 
   constructor(
     private readonly socketAuth: SocketAuthService,
     private readonly registry: ConnectionRegistry,
+    private readonly throttler: WsThrottlerGuard,
   ) {}
 
   afterInit(namespace: AppNamespace): void {

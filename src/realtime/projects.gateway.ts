@@ -12,6 +12,8 @@ import {
 } from '@nestjs/websockets';
 import { SessionRevocationHeardEvent, SessionRevokedEvent } from '../auth/session-revoked.event';
 import { AppError } from '../common/errors/app-error';
+import { AppConfig } from '../config/app-config';
+import { SecurityAudit } from '../observability/security-audit.service';
 import { createWsValidationPipe } from '../common/validation/ws-validation.pipe';
 import { type Ack, ok } from '../common/ws/ack';
 import { WsExceptionsFilter } from '../common/ws/ws-exceptions.filter';
@@ -61,14 +63,19 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
 @UseFilters(WsExceptionsFilter)
 export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   @WebSocketServer() private readonly server!: AppNamespace;
-  private readonly answerUnknown = unknownRequestAnswerer(PROJECTS_REQUESTS);
+  private readonly answerUnknown = unknownRequestAnswerer(PROJECTS_REQUESTS, (socket, event) =>
+    this.throttler.spendOnUnknown(socket, event),
+  );
   private readonly logger = new Logger(ProjectsGateway.name);
 
   constructor(
     private readonly socketAuth: SocketAuthService,
     private readonly registry: ConnectionRegistry,
+    private readonly throttler: WsThrottlerGuard,
     private readonly tasks: TasksService,
     private readonly access: ProjectAccessService,
+    private readonly config: AppConfig,
+    private readonly audit: SecurityAudit,
   ) {}
 
   afterInit(namespace: AppNamespace): void {
@@ -107,6 +114,22 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const room = projectRoom(project.id);
     const rejoin = socket.rooms.has(room);
     await socket.join(room);
+    // Counted after the join, which is synchronous: two joins in flight cannot both slip under.
+    const { maxProjectsPerSocket } = this.config.ws;
+    if (joinedProjectIds(socket).length > maxProjectsPerSocket) {
+      await socket.leave(room);
+      this.audit.refused({
+        reason: 'projects-per-socket',
+        ip: socket.data.ip,
+        userId: socket.data.user.id,
+        namespace: socket.nsp.name,
+        event: 'project:join',
+      });
+      throw new AppError(
+        'LIMIT_EXCEEDED',
+        `A connection may join at most ${maxProjectsPerSocket} projects at once; leave one first`,
+      );
+    }
     // A removal between the guard's membership read and this join evicted the socket before it
     // was in the room. Read again now that it is: any removal from here on evicts it.
     if (!(await this.access.findMembership(project.id, socket.data.user.id))) {

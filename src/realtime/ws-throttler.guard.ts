@@ -14,6 +14,7 @@ import { SecurityAudit } from '../observability/security-audit.service';
 import type { AppSocket } from './realtime.events';
 
 const VIOLATIONS_THROTTLER = 'ws-violations';
+const UNKNOWN_REQUESTS = 'ws-unknown-requests';
 
 /**
  * Per-request rate limits on sockets through @nestjs/throttler. The budget belongs to the user
@@ -39,16 +40,44 @@ export class WsThrottlerGuard extends ThrottlerGuard {
     const socket = context.switchToWs().getClient<AppSocket>();
     const name = throttler.name ?? 'ws-events';
     const key = generateKey(context, socket.data.user.id, name);
-    const { isBlocked, timeToBlockExpire } = await this.storageService.increment(
-      key,
+    await this.spend(socket, context.switchToWs().getPattern(), key, {
       ttl,
       limit,
       blockDuration,
       name,
-    );
-    if (!isBlocked) return true;
+    });
+    return true;
+  }
 
-    const event = context.switchToWs().getPattern();
+  /**
+   * A request no handler knows spends from one budget per user shared by every unknown name
+   * (otherwise each new name would be a fresh budget); throws RATE_LIMITED like any request.
+   */
+  async spendOnUnknown(socket: AppSocket, event: string): Promise<void> {
+    const { eventRateLimit, eventRateWindowMs } = this.appConfig.ws;
+    await this.spend(socket, event, `${UNKNOWN_REQUESTS}:${socket.data.user.id}`, {
+      ttl: eventRateWindowMs,
+      limit: eventRateLimit,
+      blockDuration: eventRateWindowMs,
+      name: UNKNOWN_REQUESTS,
+    });
+  }
+
+  private async spend(
+    socket: AppSocket,
+    event: string,
+    key: string,
+    budget: { ttl: number; limit: number; blockDuration: number; name: string },
+  ): Promise<void> {
+    const { isBlocked, timeToBlockExpire } = await this.storageService.increment(
+      key,
+      budget.ttl,
+      budget.limit,
+      budget.blockDuration,
+      budget.name,
+    );
+    if (!isBlocked) return;
+
     const refusal = {
       ip: socket.data.ip,
       userId: socket.data.user.id,
