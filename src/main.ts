@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
@@ -27,7 +28,11 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Bootstrap');
   config.warnings.forEach((warning) => logger.warn(warning));
   await app.listen(config.port);
-  logger.log(`CollabCampus listening on ${await app.getUrl()} (${config.nodeEnv})`);
+  // It listens on every address; getUrl() would name one of them ("http://[::1]:3000").
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  logger.log(
+    `CollabCampus listening on port ${port}: open http://localhost:${port} (${config.nodeEnv})`,
+  );
 }
 
 // Failures inside Nest's bootstrap are logged by Nest, which then exits; this catches the rest

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ConsoleLogger, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
@@ -9,6 +9,11 @@ import { EmbeddedDatabase } from './embedded-database';
 @Injectable()
 export class EmbeddedDatabaseService implements OnApplicationShutdown {
   private readonly logger = new Logger('EmbeddedDatabase');
+  /**
+   * Printed at once: Nest holds every other boot line until the app is created, which would keep
+   * a first start silent for the minute or two of the Maven build.
+   */
+  private readonly progress = new ConsoleLogger('EmbeddedDatabase');
   private server?: EmbeddedDatabase;
 
   constructor(
@@ -21,8 +26,8 @@ export class EmbeddedDatabaseService implements OnApplicationShutdown {
     this.server = await EmbeddedDatabase.start({
       dataDir,
       maxHeap,
-      log: (line) => this.logger.log(line),
-      warn: (line) => this.logger.warn(line),
+      log: (line) => this.progress.log(line),
+      warn: (line) => this.progress.warn(line),
     });
     this.logger.log(`Embedded ${this.server.engine} started; data in ${dataDir}`);
     return this.server.uri;
