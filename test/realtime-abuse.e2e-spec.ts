@@ -445,6 +445,30 @@ describe('Abuse resistance', () => {
     });
   });
 
+  it('negotiates no compression, so a small frame cannot inflate past the payload limit', async () => {
+    const t = await createTestApp();
+    try {
+      const ws = new WebSocket(
+        `${t.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`,
+        {
+          headers: { Origin: TEST_ORIGIN },
+          perMessageDeflate: true,
+        },
+      );
+      await new Promise((resolve) => ws.once('message', resolve));
+      // The client offered permessage-deflate; the server's answer left it out.
+      expect(ws.extensions).toBe('');
+      // A frame marked compressed (RSV1) anyway is a protocol error (1002): the connection is
+      // closed. Text, final, RSV1, masked with a zero key so the payload reads as is.
+      const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+      const frame = Buffer.from([0xc1, 0x85, 0, 0, 0, 0, ...Buffer.from('hello')]);
+      (ws as unknown as { _socket: { write(b: Buffer): void } })._socket.write(frame);
+      expect(await closed).toBe(1002);
+    } finally {
+      await t.close();
+    }
+  });
+
   describe('projects per socket', () => {
     let t: TestApp;
     let logs: CapturingLogger;
