@@ -6,12 +6,9 @@ import { ProjectsGateway } from './projects.gateway';
 /**
  * What an instance does when told to stop (SIGTERM, or app.close()), while the database is still
  * open: refuse new handshakes, release the locks its sockets hold (the rooms hear `task:unlocked`
- * with reason `disconnect`), then close every connection and wait for the disconnect cleanups. Clients see a transport close, not a
+ * with reason `disconnect`), then close every connection. Clients see a transport close, not a
  * server disconnect, so socket.io-client reconnects, through the load balancer, elsewhere.
  */
-/** Well inside the 10 s an orchestrator gives a stopping instance. */
-const CLEANUP_WAIT_MS = 5_000;
-
 @Injectable()
 export class GracefulShutdown implements BeforeApplicationShutdown {
   private readonly logger = new Logger(GracefulShutdown.name);
@@ -46,9 +43,6 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
       );
     }
     this.projects.closeAllConnections();
-    // Closing fires every socket's disconnect at once; clients that left just before are still
-    // being cleaned up too. Both need the database, which closes after this hook.
-    await this.projects.settleDisconnects(CLEANUP_WAIT_MS);
     this.logger.log(`Shutting down: closed ${sockets} socket(s)`);
   }
 }
