@@ -23,21 +23,11 @@ import {
   sendOk,
   waitFor,
 } from './support/sockets';
+import { random } from './support/random';
 import { createTestApp, type TestApp } from './support/test-app';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** mulberry32: a seed names one sequence of choices, printed so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = Number(process.env.BOARD_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 describe('Live board', () => {

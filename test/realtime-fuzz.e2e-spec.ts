@@ -19,6 +19,7 @@ import {
   send,
   sendOk,
 } from './support/sockets';
+import { random } from './support/random';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /** Reproduce a run with FUZZ_SEED=<the seed it printed>. */
@@ -26,18 +27,6 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const PAYLOADS_PER_EVENT = 200;
 /** Every request `/projects` handles (the fuzzer adds stray event names of its own). */
 const EVENTS = [...PROJECTS_REQUESTS];
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed exactly. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Hostile values of every kind a client could put where a field is expected. */
 function hostileValues(rand: () => number): (() => unknown)[] {

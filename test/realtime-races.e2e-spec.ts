@@ -16,6 +16,7 @@ import {
   serverNamespace,
   socketFor,
 } from './support/sockets';
+import { random } from './support/random';
 import { createTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -23,18 +24,6 @@ import { createTestApp, type TestApp } from './support/test-app';
  * RACE_SEED=<n> reproduces a failing run; each loop prints its seed and how often it raced.
  */
 const SEED = Number(process.env.RACE_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small, well-known seeded generator, so a seed names one sequence of delays. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
