@@ -1,16 +1,21 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import { type Connection, createConnection, Types } from 'mongoose';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ConnectionRegistry } from '../src/realtime/connection-registry';
 import { GracefulShutdown } from '../src/realtime/graceful-shutdown.service';
+import { TasksService } from '../src/tasks/tasks.service';
 import { createSharedProject, createTask, registerUser } from './support/factories';
 import {
   closeSockets,
   connect,
   connectError,
   disconnected,
+  eventually,
   joinedSocket,
   sendOk,
   waitFor,
 } from './support/sockets';
+import { CapturingLogger } from './support/logs';
 import { createTestApp, type TestApp } from './support/test-app';
 
 describe('Graceful shutdown', () => {
@@ -43,14 +48,11 @@ describe('Graceful shutdown', () => {
     // The lock is gone from the database, as another instance would see it.
     const uri = t.config.mongodbUri!;
     await t.app.close();
-    const db: Connection = await createConnection(uri).asPromise();
-    try {
-      const task = await db.collection('tasks').findOne({ _id: new Types.ObjectId(taskId) });
-      expect(task).not.toHaveProperty('lock');
-      await db.dropDatabase();
-    } finally {
-      await db.close();
-    }
+    const task = await withDatabase(uri, (db) =>
+      db.collection('tasks').findOne({ _id: new Types.ObjectId(taskId) }),
+    );
+    expect(task).not.toHaveProperty('lock');
+    await dropDatabase(uri);
   });
 
   it('is part of app.close(), which SIGTERM runs through enableShutdownHooks', async () => {
@@ -64,3 +66,51 @@ describe('Graceful shutdown', () => {
     expect(await gone).toBe('transport close');
   });
 });
+
+// Its own block: the test makes and closes its own app.
+describe('Graceful shutdown with clients leaving', () => {
+  afterEach(closeSockets);
+
+  it('waits for the cleanups of clients that left just before, so none runs on a closed database', async () => {
+    const logs = new CapturingLogger();
+    const t = await createTestApp({ logger: logs });
+    const users = await Promise.all([1, 2, 3].map(() => registerUser(t.http)));
+    const projectId = await createSharedProject(t.http, users[0], users[1], users[2]);
+    for (const user of users) {
+      const socket = await joinedSocket(t.url, user.accessToken, projectId);
+      const task = await createTask(t.http, user, projectId);
+      await sendOk(socket, 'task:lock', { projectId, taskId: task.id });
+    }
+    // The clients leave, and their lock releases are still on their way to the database (held
+    // back 300 ms here) when the app is told to stop.
+    const tasks = t.app.get(TasksService);
+    const release = tasks.releaseLock.bind(tasks);
+    const releases = jest
+      .spyOn(tasks, 'releaseLock')
+      .mockImplementation((taskId, socketId) => delay(300).then(() => release(taskId, socketId)));
+    closeSockets();
+    const registry = t.app.get(ConnectionRegistry);
+    await eventually(() => registry.size === 0);
+    await t.app.close();
+
+    expect(releases).toHaveBeenCalledTimes(3);
+    expect(await Promise.all(releases.mock.results.map((r) => r.value))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(logs.text()).not.toMatch(/cleanup failed|client was closed|is closed/i);
+    await dropDatabase(t.config.mongodbUri!);
+  });
+});
+
+async function withDatabase<T>(uri: string, use: (db: Connection) => Promise<T>): Promise<T> {
+  const db = await createConnection(uri).asPromise();
+  try {
+    return await use(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const dropDatabase = (uri: string) => withDatabase(uri, (db) => db.dropDatabase());

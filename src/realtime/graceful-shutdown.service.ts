@@ -3,11 +3,15 @@ import { ConnectionRegistry } from './connection-registry';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { ProjectsGateway } from './projects.gateway';
 
+/** Well inside the 10 s an orchestrator gives a stopping instance. */
+const CLEANUP_WAIT_MS = 5_000;
+
 /**
  * What an instance does when told to stop (SIGTERM, or app.close()), while the database is still
  * open: refuse new handshakes, release the locks its sockets hold (the rooms hear `task:unlocked`
- * with reason `disconnect`), then close every connection. Clients see a transport close, not a
- * server disconnect, so socket.io-client reconnects, through the load balancer, elsewhere.
+ * with reason `disconnect`), close every connection, and wait for the disconnect cleanups under
+ * way. Clients see a transport close, not a server disconnect, so socket.io-client reconnects,
+ * through the load balancer, elsewhere.
  */
 @Injectable()
 export class GracefulShutdown implements BeforeApplicationShutdown {
@@ -43,6 +47,9 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
       );
     }
     this.projects.closeAllConnections();
+    // Closing fires every socket's disconnect at once; clients that left just before are still
+    // being cleaned up too. Both need the database, which closes after this hook.
+    await this.projects.settleDisconnects(CLEANUP_WAIT_MS);
     this.logger.log(`Shutting down: closed ${sockets} socket(s)`);
   }
 }

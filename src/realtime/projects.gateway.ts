@@ -67,6 +67,8 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.throttler.spendOnUnknown(socket, event),
   );
   private readonly logger = new Logger(ProjectsGateway.name);
+  /** Disconnect cleanups under way. */
+  private readonly cleanups = new Set<Promise<void>>();
 
   constructor(
     private readonly socketAuth: SocketAuthService,
@@ -91,8 +93,29 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     );
   }
 
-  /** Whatever the reason: release the socket's locks, update presence, forget the socket. */
-  async handleDisconnect(socket: AppSocket): Promise<void> {
+  /**
+   * Whatever the reason: release the socket's locks, update presence, forget the socket. The
+   * cleanup is tracked until it ends, so that shutdown can wait for it before the database closes.
+   */
+  handleDisconnect(socket: AppSocket): Promise<void> {
+    const cleanup = this.cleanUpAfter(socket).finally(() => this.cleanups.delete(cleanup));
+    this.cleanups.add(cleanup);
+    return cleanup;
+  }
+
+  /**
+   * Shutdown: resolves once every disconnect cleanup under way has ended, or after `withinMs`
+   * (a cleanup stuck on an unreachable database must not hold the shutdown; locks it could not
+   * release still end at their expiry).
+   */
+  async settleDisconnects(withinMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)));
+    await Promise.race([Promise.allSettled([...this.cleanups]), deadline]);
+    clearTimeout(timer);
+  }
+
+  private async cleanUpAfter(socket: AppSocket): Promise<void> {
     const { locks, projectIds } = this.registry.close(socket.id);
     try {
       await this.releaseLocks(socket.id, locks, 'disconnect');

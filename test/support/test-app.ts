@@ -10,6 +10,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { GracefulShutdown } from '../../src/realtime/graceful-shutdown.service';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 import { freshDatabaseUri } from './database';
 
@@ -91,6 +92,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     http: request(app.getHttpServer()),
     url,
     close: async () => {
+      // Sockets first (their disconnect cleanups use the database), then the database, then
+      // the rest of the app; the shutdown hook's own drain then finds nothing left to do.
+      await app.get(GracefulShutdown).drain();
       if (!options.keepDatabase) await app.get<Connection>(getConnectionToken()).dropDatabase();
       await app.close();
     },
