@@ -8,6 +8,7 @@ import { NotificationsGateway } from '../src/realtime/notifications.gateway';
 import { ProjectsGateway } from '../src/realtime/projects.gateway';
 import {
   bearer,
+  createProject,
   createSharedProject,
   createTask,
   newUserInput,
@@ -15,6 +16,7 @@ import {
   registerUser,
 } from './support/factories';
 import { CapturingLogger } from './support/logs';
+import { poll, rawPollingMember, rawWebSocketMember } from './support/raw-engine';
 import {
   type ClientSocket,
   closeSockets,
@@ -22,6 +24,7 @@ import {
   connectError,
   disconnected,
   eventually,
+  flush,
   joinedSocket,
   record,
   send,
@@ -239,6 +242,7 @@ describe('Abuse resistance', () => {
       closeSockets();
       await eventually(() => JSON.stringify(counts()) === JSON.stringify(idle));
       const user = await registerUser(t.http);
+      const projectId = (await createProject(t.http, user)).id;
       const wsUrl = `${t.url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`;
       for (let i = 0; i < 200; i++) {
         const kind = i % 4;
@@ -257,6 +261,11 @@ describe('Abuse resistance', () => {
         const socket = await connect(t.url, i % 2 ? '/projects' : '/notifications', {
           token: user.accessToken,
         });
+        if (i % 2) {
+          // Holding what the per-socket limits count: a joined project, a spent request budget.
+          await sendOk(socket, 'project:join', { projectId });
+          await send(socket, 'no-such-request', {});
+        }
         const gone = disconnected(socket);
         if (kind === 0) socket.disconnect(); // the client leaves
         if (kind === 1) socket.io.engine.close(); // the connection drops
@@ -442,6 +451,10 @@ describe('Abuse resistance', () => {
       expect(audit).toContainEqual(
         expect.objectContaining({ reason: 'rate-limited', userId: carol.user.id }),
       );
+      const metrics = await t.http.get('/api/metrics').expect(200);
+      expect(metrics.text).toMatch(
+        /collabcampus_security_refusals_total\{reason="rate-limited",namespace="\/projects"\} [1-9]/,
+      );
     });
   });
 
@@ -499,13 +512,16 @@ describe('Abuse resistance', () => {
           message: 'A connection may join at most 2 projects at once; leave one first',
         },
       });
-      // Not in the third room: its broadcasts do not reach the socket.
+      // Not in the third room: its broadcasts do not reach the socket, and do reach the room.
       const seen = record(socket);
+      const bystander = await joinedSocket(t.url, owner.accessToken, ids[2]);
+      const created = waitFor(bystander, 'task:created');
       await t.http
         .post(`/api/projects/${ids[2]}/tasks`)
         .set(bearer(owner.accessToken))
         .send({ title: 'elsewhere' })
         .expect(201);
+      expect(await created).toMatchObject({ task: { title: 'elsewhere' } });
       // Joining again a project it is in is not a new one; another socket has its own count.
       await sendOk(socket, 'project:join', { projectId: ids[1] });
       const other = await connect(t.url, '/projects', { token: member.accessToken });
@@ -534,6 +550,123 @@ describe('Abuse resistance', () => {
       const metrics = await t.http.get('/api/metrics').expect(200);
       expect(metrics.text).toMatch(
         /collabcampus_security_refusals_total\{reason="projects-per-socket",namespace="\/projects"\} [1-9]/,
+      );
+    });
+  });
+
+  describe('slow consumers', () => {
+    const LIMIT = 1_000_000;
+    let t: TestApp;
+    let logs: CapturingLogger;
+    let owner: RegisteredUser;
+    let slowUser: RegisteredUser;
+    let bystanderUser: RegisteredUser;
+    let projectId: string;
+    let taskIds: string[];
+    beforeAll(async () => {
+      logs = new CapturingLogger();
+      t = await createTestApp({
+        env: { WS_MAX_BUFFERED_BYTES: String(LIMIT), METRICS_ENABLED: 'true' },
+        logger: logs,
+      });
+      [owner, slowUser, bystanderUser] = await Promise.all(
+        [1, 2, 3].map(() => registerUser(t.http)),
+      );
+      projectId = await createSharedProject(t.http, owner, slowUser, bystanderUser);
+      taskIds = [];
+      for (let i = 0; i < 20; i++) taskIds.push((await createTask(t.http, owner, projectId)).id);
+    });
+    afterEach(closeSockets);
+    afterAll(() => t.close());
+
+    const dropped = (): Record<string, unknown>[] =>
+      logs.lines
+        .filter((l) => l.includes('"reason":"slow-consumer"'))
+        .map((l) => JSON.parse(l.slice(l.indexOf('{'))) as Record<string, unknown>);
+
+    /**
+     * Large broadcasts (~4.3 kB each: edits with 4,000-character descriptions), 20 at a time,
+     * until `enough()`; fails past 25 MB, more than loopback's socket buffers and the limit hold.
+     */
+    async function flood(editor: ClientSocket, enough: (sent: number) => boolean): Promise<number> {
+      let sent = 0;
+      while (!enough(sent)) {
+        if (sent >= 6000) throw new Error(`no slow consumer dropped after ${sent} broadcasts`);
+        const description = String.fromCharCode(97 + ((sent / 20) % 26)).repeat(4000);
+        await Promise.all(
+          taskIds.map((taskId) => sendOk(editor, 'task:edit', { projectId, taskId, description })),
+        );
+        sent += taskIds.length;
+      }
+      return sent;
+    }
+
+    /** The room's normal member received every broadcast, in full. */
+    async function expectEveryEdit(
+      bystander: ClientSocket,
+      seen: Map<string, unknown[]>,
+      sent: number,
+    ) {
+      await flush(bystander);
+      expect(seen.get('task:edited')).toHaveLength(sent);
+    }
+
+    it('drops a WebSocket client that stops reading once its backlog passes WS_MAX_BUFFERED_BYTES; the room keeps receiving', async () => {
+      const editor = await joinedSocket(t.url, owner.accessToken, projectId);
+      const bystander = await joinedSocket(t.url, bystanderUser.accessToken, projectId);
+      const seen = record(bystander);
+      const slow = await rawWebSocketMember(t.url, slowUser.accessToken, projectId);
+      const before = dropped().length;
+      // Broadcasts within the limit pass, even to a client that reads them late.
+      slow.pause();
+      await flood(editor, (sent) => sent === 40);
+      expect(dropped()).toHaveLength(before);
+      slow.resume();
+      await flush(bystander);
+
+      slow.pause();
+      const closed = new Promise<void>((resolve) => slow.once('close', () => resolve()));
+      const sent = await flood(editor, () => dropped().length > before);
+      slow.resume();
+      await closed;
+      expect(dropped()[before]).toMatchObject({
+        reason: 'slow-consumer',
+        userId: slowUser.user.id,
+      });
+      expect(logs.text()).toMatch(
+        /Slow consumer disconnected: at least \d+ bytes unsent, over the limit of 1000000/,
+      );
+      await expectEveryEdit(bystander, seen, 40 + sent);
+
+      // Once it reads again, the same user connects and joins as before.
+      await joinedSocket(t.url, slowUser.accessToken, projectId);
+      const metrics = await t.http.get('/api/metrics').expect(200);
+      expect(metrics.text).toMatch(
+        /collabcampus_security_refusals_total\{reason="slow-consumer",namespace=""\} [1-9]/,
+      );
+    });
+
+    it('drops a polling client that stops coming back for its packets, the same way', async () => {
+      const editor = await joinedSocket(t.url, owner.accessToken, projectId);
+      const bystander = await joinedSocket(t.url, bystanderUser.accessToken, projectId);
+      const seen = record(bystander);
+      const sid = await rawPollingMember(t.url, slowUser.accessToken, projectId);
+      const before = dropped().length;
+      const sent = await flood(editor, () => dropped().length > before);
+      expect(dropped()[before]).toMatchObject({
+        reason: 'slow-consumer',
+        userId: slowUser.user.id,
+      });
+      // Its session is gone: what it had not fetched was discarded.
+      expect(await poll(t.url, sid)).toMatchObject({ status: 400 });
+      await expectEveryEdit(bystander, seen, sent);
+      closeSockets();
+      const limiter = t.app.get(ConnectionLimiter);
+      await eventually(
+        () =>
+          limiter.size === 0 &&
+          limiter.engineSessionCount === 0 &&
+          t.app.get(ConnectionRegistry).size === 0,
       );
     });
   });

@@ -48,6 +48,7 @@ describe(loadConfig.name, () => {
         eventRateWindowMs: 10000,
         eventViolationsBeforeDisconnect: 5,
         maxProjectsPerSocket: 20,
+        maxBufferedBytes: 10_000_000,
       },
     });
   });

@@ -56,6 +56,8 @@ export class AppConfig {
     readonly eventViolationsBeforeDisconnect: number;
     /** Distinct projects one socket may have joined at once. */
     readonly maxProjectsPerSocket: number;
+    /** Unsent outgoing bytes a session may have before it is dropped as a slow consumer. */
+    readonly maxBufferedBytes: number;
   };
   /** Register and refresh: requests per IP per window, each endpoint on its own budget. */
   readonly authRate!: { readonly limit: number; readonly windowMs: number };
@@ -168,6 +170,7 @@ export function loadConfig(env: Env): AppConfig {
       eventRateWindowMs: raw.WS_EVENT_RATE_WINDOW_MS,
       eventViolationsBeforeDisconnect: raw.WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT,
       maxProjectsPerSocket: raw.WS_MAX_PROJECTS_PER_SOCKET,
+      maxBufferedBytes: raw.WS_MAX_BUFFERED_BYTES,
     },
     authRate: { limit: raw.AUTH_RATE_LIMIT, windowMs: raw.AUTH_RATE_WINDOW_MS },
     userRates: {

@@ -83,6 +83,7 @@ export class Environment {
   @IntSetting(1) WS_EVENT_RATE_WINDOW_MS: number = 10000;
   @IntSetting(1) WS_EVENT_VIOLATIONS_BEFORE_DISCONNECT: number = 5;
   @IntSetting(1) WS_MAX_PROJECTS_PER_SOCKET: number = 20;
+  @IntSetting(1) WS_MAX_BUFFERED_BYTES: number = 10_000_000;
   @IntSetting(1) AUTH_RATE_LIMIT: number = 20;
   @IntSetting(1) AUTH_RATE_WINDOW_MS: number = 60000;
   @IntSetting(1) PROJECT_CREATE_RATE_LIMIT: number = 20;

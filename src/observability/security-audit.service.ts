@@ -10,6 +10,7 @@ export type RefusalReason =
   | 'ip-connection-cap'
   | 'ip-session-cap'
   | 'projects-per-socket'
+  | 'slow-consumer'
   | 'validation-failed'
   | 'forbidden'
   | 'rate-limited'

@@ -7,6 +7,7 @@ import { GracefulShutdown } from './graceful-shutdown.service';
 import { ConnectionCounter, InMemoryConnectionCounter } from './limits/connection-counter';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { RedisConnectionCounter } from './limits/redis-connection-counter';
+import { SlowConsumers } from './limits/slow-consumers';
 import { RedisConnections } from '../redis/redis-connections';
 import { NotificationsGateway } from './notifications.gateway';
 import { ProjectsGateway } from './projects.gateway';
@@ -29,6 +30,7 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
         redis.client ? new RedisConnectionCounter(redis.client) : new InMemoryConnectionCounter(),
     },
     ConnectionLimiter,
+    SlowConsumers,
     SocketAuthService,
     WsJwtGuard,
     WsThrottlerGuard,
@@ -36,7 +38,7 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
     NotificationsGateway,
     GracefulShutdown,
   ],
-  // The adapter, built outside the module, takes the limiter from the application.
-  exports: [ConnectionLimiter],
+  // The adapter, built outside the module, takes these from the application.
+  exports: [ConnectionLimiter, SlowConsumers],
 })
 export class RealtimeModule {}

@@ -10,6 +10,7 @@ import { AppConfig } from '../config/app-config';
 import { SecurityAudit } from '../observability/security-audit.service';
 import { RedisConnections } from '../redis/redis-connections';
 import { ConnectionLimiter } from './limits/connection-limiter';
+import { SlowConsumers } from './limits/slow-consumers';
 import { isAllowedOrigin } from './origin-policy';
 
 type AllowRequestCallback = (err: string | null | undefined, success: boolean) => void;
@@ -26,6 +27,7 @@ type EngineSession = Parameters<ConnectionLimiter['trackEngineSession']>[0];
 export class SecureIoAdapter extends IoAdapter {
   private readonly config: AppConfig;
   private readonly limiter: ConnectionLimiter;
+  private readonly slowConsumers: SlowConsumers;
   private readonly audit: SecurityAudit;
   private readonly redis: RedisConnections;
   private readonly logger = new Logger('SecureIoAdapter');
@@ -34,6 +36,7 @@ export class SecureIoAdapter extends IoAdapter {
     super(app);
     this.config = app.get(AppConfig);
     this.limiter = app.get(ConnectionLimiter);
+    this.slowConsumers = app.get(SlowConsumers);
     this.audit = app.get(SecurityAudit);
     this.redis = app.get(RedisConnections);
   }
@@ -68,6 +71,7 @@ export class SecureIoAdapter extends IoAdapter {
     server.engine.on('connection', (session: EngineSession) =>
       this.limiter.trackEngineSession(session),
     );
+    this.slowConsumers.watch(server);
     // The main namespace always exists in Socket.IO; it serves nothing here.
     server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     return server;
