@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
 import { answerBodyErrors, rejectPrototypeKeys, requireJsonBodies } from './common/http/json-body';
 import { AppConfig } from './config/app-config';
 import { TRUSTED_PROXY_HOPS } from './common/http/client-ip';
@@ -17,6 +18,8 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', config.trustProxy ? TRUSTED_PROXY_HOPS : false);
   app.disable('x-powered-by');
   app.use('/api', requireJsonBodies);
+  // Only the refresh cookie is read, on the auth routes (see RefreshCookie).
+  app.use('/api/auth', cookieParser());
   app.useBodyParser('json', { reviver: rejectPrototypeKeys });
   app.use(answerBodyErrors);
   app.enableCors({

@@ -354,13 +354,15 @@ describe('Auth (REST)', () => {
         .expect(200);
     });
 
-    it('answers 401 for an unknown token and 400 for a non-string one', async () => {
+    it('answers 401 for an unknown or missing token and 400 for a non-string one', async () => {
       await t.http.post('/api/auth/refresh').send({ refreshToken: 'not-a-token' }).expect(401);
       await t.http
         .post('/api/auth/refresh')
         .send({ refreshToken: { $ne: null } })
         .expect(400);
-      await t.http.post('/api/auth/refresh').send({}).expect(400);
+      // No token in the body means "use the cookie" (browser mode); with no cookie either: 401.
+      await t.http.post('/api/auth/refresh').send({}).expect(401);
+      await t.http.post('/api/auth/refresh').send({ refreshToken: '' }).expect(400);
     });
 
     it('never accepts an access token as a refresh token', async () => {

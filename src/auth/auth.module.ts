@@ -7,6 +7,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { PasswordHasher } from './password-hasher';
+import { RefreshCookie } from './refresh-cookie';
 import { RefreshTokenPurger } from './refresh-token-purger';
 import { RefreshToken, RefreshTokenSchema } from './schemas/refresh-token.schema';
 import { Session, SessionSchema } from './schemas/session.schema';
@@ -32,6 +33,7 @@ import { TokenService } from './token.service';
     SessionsRepository,
     SessionCache,
     RefreshTokenPurger,
+    RefreshCookie,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
   ],
   exports: [AuthService, TokenService, SessionCache],

@@ -23,7 +23,7 @@ export interface AuthUser extends UserRecord {
 }
 
 const INVALID_CREDENTIALS = 'Invalid credentials';
-const INVALID_REFRESH_TOKEN = 'Invalid refresh token';
+export const INVALID_REFRESH_TOKEN = 'Invalid refresh token';
 
 @Injectable()
 export class AuthService {

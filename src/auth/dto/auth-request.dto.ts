@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { DisplayText, EmailField } from '../../common/validation/text';
 
 /** Long enough for any passphrase, short enough that hashing stays cheap to refuse. */
@@ -18,6 +18,7 @@ export class LoginDto {
   @IsString() @IsNotEmpty() @MaxLength(MAX_PASSWORD_LENGTH) password!: string;
 }
 
+/** Refresh and logout: without `refreshToken`, the httpOnly cookie is used (browser mode). */
 export class RefreshTokenDto {
-  @IsString() @IsNotEmpty() @MaxLength(512) refreshToken!: string;
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(512) refreshToken?: string;
 }
