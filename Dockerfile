@@ -5,7 +5,11 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The protocol workspace (types and constants shared with the client SDK) is linked by npm ci.
+COPY protocol/package.json protocol/tsconfig.json ./protocol/
 RUN npm ci --no-audit --no-fund
+COPY protocol/src ./protocol/src
+RUN npx tsc -p protocol/tsconfig.json
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
@@ -16,6 +20,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/protocol/package.json ./protocol/
+COPY --from=build --chown=node:node /app/protocol/dist ./protocol/dist
 COPY --from=build --chown=node:node /app/dist ./dist
 USER node
 EXPOSE 3000

@@ -17,3 +17,11 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   echo "Installing npm dependencies (npm ci)..."
   npm ci --no-audit --no-fund
 fi
+
+# The protocol package (types and constants shared by the server and the client SDK) is compiled
+# once, and again whenever one of its sources is newer than its build.
+protocol_build=protocol/dist/index.js
+if [ ! -f "$protocol_build" ] || [ -n "$(find protocol/src protocol/tsconfig.json -newer "$protocol_build" -print -quit)" ]; then
+  echo "Building the protocol package..."
+  npx tsc -p protocol/tsconfig.json
+fi

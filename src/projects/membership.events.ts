@@ -1,3 +1,5 @@
+import type { ProjectRole } from './project.schema';
+
 /** Published when a user loses membership; the realtime layer evicts their sockets. */
 export class MemberRemovedEvent {
   static readonly NAME = 'project.member-removed';
@@ -16,6 +18,6 @@ export class MemberAddedEvent {
     readonly projectId: string,
     readonly projectName: string,
     readonly userId: string,
-    readonly role: string,
+    readonly role: ProjectRole,
   ) {}
 }

@@ -1,8 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { ProjectRole } from '@collabcampus/protocol';
 import { SchemaTypes, Types } from 'mongoose';
 
-export const PROJECT_ROLES = ['owner', 'member'] as const;
-export type ProjectRole = (typeof PROJECT_ROLES)[number];
+export const PROJECT_ROLES = ['owner', 'member'] as const satisfies readonly ProjectRole[];
+export type { ProjectRole } from '@collabcampus/protocol';
 
 @Schema({ _id: false, versionKey: false })
 export class ProjectMember {

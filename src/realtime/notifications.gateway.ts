@@ -1,3 +1,4 @@
+import type { RequestName } from '@collabcampus/protocol';
 import { UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
@@ -66,7 +67,7 @@ export class NotificationsGateway
     this.registry.close(socket.id);
   }
 
-  @SubscribeMessage('auth:refresh')
+  @SubscribeMessage('auth:refresh' satisfies RequestName)
   async refreshToken(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() { token }: RefreshSocketTokenDto,

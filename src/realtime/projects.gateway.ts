@@ -1,3 +1,4 @@
+import type { RequestName } from '@collabcampus/protocol';
 import { Logger, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
@@ -125,7 +126,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     }
   }
 
-  @SubscribeMessage('project:join')
+  @SubscribeMessage('project:join' satisfies RequestName)
   @UseGuards(ProjectMemberGuard)
   async join(
     @ConnectedSocket() socket: AppSocket,
@@ -178,7 +179,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     });
   }
 
-  @SubscribeMessage('project:leave')
+  @SubscribeMessage('project:leave' satisfies RequestName)
   async leave(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() { projectId }: ProjectRefDto,
@@ -194,7 +195,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   // Task changes answer the sender only: the room hears of each change from its domain event
   // (see the listeners below), so a change made over REST is announced the same way.
 
-  @SubscribeMessage('task_moved')
+  @SubscribeMessage('task_moved' satisfies RequestName)
   async moveTask(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() dto: MoveTaskDto,
@@ -209,7 +210,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return ok(toTaskResponse(task));
   }
 
-  @SubscribeMessage('task:create')
+  @SubscribeMessage('task:create' satisfies RequestName)
   async createTask(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() { projectId, ...fields }: CreateTaskMessageDto,
@@ -218,7 +219,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return ok(toTaskResponse(await this.tasks.create(projectId, fields, actorOf(socket))));
   }
 
-  @SubscribeMessage('task:edit')
+  @SubscribeMessage('task:edit' satisfies RequestName)
   async editTask(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() { projectId, taskId, title, description, expectedVersion }: EditTaskMessageDto,
@@ -233,7 +234,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return ok(toTaskResponse(task));
   }
 
-  @SubscribeMessage('task:delete')
+  @SubscribeMessage('task:delete' satisfies RequestName)
   async deleteTask(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() { projectId, taskId, expectedVersion }: DeleteTaskMessageDto,
@@ -242,7 +243,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return ok(await this.tasks.delete(projectId, taskId, expectedVersion, actorOf(socket)));
   }
 
-  @SubscribeMessage('task:lock')
+  @SubscribeMessage('task:lock' satisfies RequestName)
   async lockTask(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() { projectId, taskId }: TaskRefDto,
@@ -270,7 +271,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return ok({ taskId, expiresAt });
   }
 
-  @SubscribeMessage('task:unlock')
+  @SubscribeMessage('task:unlock' satisfies RequestName)
   async unlockTask(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() { projectId, taskId }: TaskRefDto,
@@ -284,7 +285,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return ok({ taskId });
   }
 
-  @SubscribeMessage('auth:refresh')
+  @SubscribeMessage('auth:refresh' satisfies RequestName)
   async refreshToken(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() { token }: RefreshSocketTokenDto,

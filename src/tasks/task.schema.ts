@@ -1,12 +1,12 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { SchemaTypes, Types } from 'mongoose';
 
-export const TASK_STATUSES = ['todo', 'in-progress', 'done'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
+import { TASK_STATUSES, type TaskStatus } from '@collabcampus/protocol';
+
+// Statuses and the longest position a client may send (and so the longest the server makes).
+export { MAX_POSITION_LENGTH, TASK_STATUSES, type TaskStatus } from '@collabcampus/protocol';
 /** The key fractional-indexing starts from; what a task without a stored position sorts as. */
 export const FIRST_POSITION = 'a0';
-/** The longest position a client may send, and so the longest the server makes. */
-export const MAX_POSITION_LENGTH = 64;
 
 /**
  * An edit lock lives on the task itself, so every instance sees the same lock and a move can check

@@ -1,16 +1,7 @@
-/** The error codes clients see in a failed socket acknowledgement (see docs/realtime.md). */
-export const ERROR_CODES = [
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'VALIDATION_FAILED',
-  'NOT_FOUND',
-  'CONFLICT',
-  'LOCKED',
-  'RATE_LIMITED',
-  'LIMIT_EXCEEDED',
-  'INTERNAL',
-] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+import type { ErrorCode } from '@collabcampus/protocol';
+
+// The codes clients see in a failed acknowledgement are the protocol's (see docs/realtime.md).
+export { ERROR_CODES, type ErrorCode } from '@collabcampus/protocol';
 
 /**
  * An expected failure, in the transport-neutral vocabulary of the contract: domain services

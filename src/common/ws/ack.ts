@@ -1,12 +1,5 @@
-import type { ErrorCode } from '../errors/app-error';
+import type { Ack } from '@collabcampus/protocol';
 
-export interface WsErrorBody {
-  code: ErrorCode;
-  message: string;
-  data?: Record<string, unknown>;
-}
-
-/** What every client → server request is acknowledged with. */
-export type Ack<T> = { ok: true; data: T } | { ok: false; error: WsErrorBody };
+export type { Ack, ErrorBody as WsErrorBody } from '@collabcampus/protocol';
 
 export const ok = <T>(data: T): Ack<T> => ({ ok: true, data });

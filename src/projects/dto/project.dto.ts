@@ -1,3 +1,4 @@
+import type { Project } from '@collabcampus/protocol';
 import { IsIn, IsOptional } from 'class-validator';
 import { DisplayText, EmailField } from '../../common/validation/text';
 import { PROJECT_ROLES, type ProjectRole } from '../project.schema';
@@ -13,12 +14,8 @@ export class AddMemberDto {
   @IsOptional() @IsIn(PROJECT_ROLES) role?: ProjectRole;
 }
 
-export interface ProjectResponseDto {
-  id: string;
-  name: string;
-  owner: string;
-  members: { userId: string; role: ProjectRole }[];
-}
+/** A project as the API returns it: the protocol's `Project`. */
+export type ProjectResponseDto = Project;
 
 export const toProjectResponse = (project: ProjectRecord): ProjectResponseDto => ({
   id: project.id,

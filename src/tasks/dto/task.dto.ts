@@ -1,3 +1,4 @@
+import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, type Task } from '@collabcampus/protocol';
 import { applyDecorators } from '@nestjs/common';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { DisplayText, MultilineText } from '../../common/validation/text';
@@ -5,8 +6,8 @@ import { MAX_POSITION_LENGTH, TASK_STATUSES, type TaskStatus } from '../task.sch
 import type { TaskRecord } from '../tasks.repository';
 
 /** The field rules of a task, shared by REST bodies and socket payloads. */
-export const TaskTitle = (): PropertyDecorator => DisplayText(200);
-export const TaskDescription = (): PropertyDecorator => MultilineText(4000);
+export const TaskTitle = (): PropertyDecorator => DisplayText(MAX_TITLE_LENGTH);
+export const TaskDescription = (): PropertyDecorator => MultilineText(MAX_DESCRIPTION_LENGTH);
 export const TaskStatusField = (): PropertyDecorator => IsIn(TASK_STATUSES);
 /** A fractional-indexing key: compared by code units, so only this alphabet. */
 export const TaskPosition = (): PropertyDecorator =>
@@ -56,19 +57,8 @@ export class DeleteTaskQueryDto {
   expectedVersion?: string;
 }
 
-export interface TaskResponseDto {
-  id: string;
-  projectId: string;
-  title: string;
-  description: string;
-  status: TaskStatus;
-  position: string;
-  version: number;
-  /** The creator's user id; null for tasks created before it was recorded. */
-  createdBy: string | null;
-  /** ISO 8601. */
-  updatedAt: string;
-}
+/** A task as the API returns it: the protocol's `Task`. */
+export type TaskResponseDto = Task;
 
 export const toTaskResponse = (task: TaskRecord): TaskResponseDto => ({
   id: task.id,
