@@ -2,6 +2,7 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { type Connection, Types } from 'mongoose';
 import {
   createProject,
+  bearer,
   createSharedProject,
   createTask,
   listTasks,
@@ -115,6 +116,22 @@ describe('Task edit locks', () => {
     expect(await send(holder, 'task:unlock', ref())).toEqual({ ok: true, data: { taskId } });
     expect(await unlocked).toEqual({ taskId, projectId, reason: 'released' });
     await sendOk(other, 'task:lock', ref());
+  });
+
+  it('changes neither the version nor updatedAt of the task (a lock is not a change)', async () => {
+    const task = async () =>
+      (
+        await t.http
+          .get(`/api/projects/${projectId}/tasks/${taskId}`)
+          .set(bearer(alice.accessToken))
+      ).body as { version: number; updatedAt: string };
+    const before = await task();
+    const holder = await joined(alice);
+    await sendOk(holder, 'task:lock', ref());
+    await sendOk(holder, 'task:lock', ref()); // renewed
+    expect(await task()).toEqual(before);
+    await sendOk(holder, 'task:unlock', ref());
+    expect(await task()).toEqual(before);
   });
 
   it('answers NOT_FOUND for a task outside the project and FORBIDDEN outside joined projects', async () => {

@@ -136,7 +136,8 @@ export class TasksRepository implements OnModuleInit {
           ...unlockedFor(take.lock.socketId, take.now),
         },
         { $set: { lock: take.lock } },
-        { new: false },
+        // A lock is not a change of the task: its version and updatedAt stay as they are.
+        { new: false, timestamps: false },
       )
       .lean<TaskDoc>()
       .exec();
@@ -160,7 +161,7 @@ export class TasksRepository implements OnModuleInit {
           ...(release.expiresAt ? { 'lock.expiresAt': release.expiresAt } : {}),
         },
         { $unset: { lock: 1 } },
-        { projection: { _id: 1 } },
+        { projection: { _id: 1 }, timestamps: false },
       )
       .lean()
       .exec();

@@ -52,6 +52,10 @@ export interface TestAppOptions {
   logger?: LoggerService;
   /** Run the production logger (pino, JSON lines) and send its output here instead. */
   logDestination?: Writable;
+  /** Listen on this port (a restarted app taking over its predecessor's clients); default: any. */
+  port?: number;
+  /** Use this database instead of a fresh one (with `keepDatabase`, for a restart). */
+  mongodbUri?: string;
 }
 
 /**
@@ -61,7 +65,7 @@ export interface TestAppOptions {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
-    MONGODB_URI: freshDatabaseUri(),
+    MONGODB_URI: options.mongodbUri ?? freshDatabaseUri(),
     JWT_SECRET: TEST_JWT_SECRET,
     REFRESH_TOKEN_SECRET: TEST_REFRESH_SECRET,
     CLIENT_ORIGIN: TEST_ORIGIN,
@@ -84,7 +88,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   if (options.logDestination) app.useLogger(app.get(PinoLogger));
   configureApp(app);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,

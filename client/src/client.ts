@@ -1,0 +1,335 @@
+import {
+  type Ack,
+  type ClientToServerEvents,
+  NOTIFICATIONS_NAMESPACE,
+  type Project,
+  type ProjectRole,
+  PROJECTS_NAMESPACE,
+  type RequestName,
+  type RequestPayload,
+  type RequestReply,
+  type ServerToClientEvents,
+  type User,
+} from '@collabcampus/protocol';
+import { Manager, type Socket } from 'socket.io-client';
+import { Board } from './board.js';
+import { Emitter } from './emitter.js';
+import { CollabError } from './errors.js';
+import { type RefreshMode, Session, type SignOutReason } from './session.js';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './timing.js';
+
+export type ClientStatus = 'signedOut' | 'connecting' | 'online' | 'reconnecting';
+
+export interface ClientOptions {
+  /** The server, e.g. `https://collab.example.com` (no trailing slash). */
+  baseUrl: string;
+  /** Where the refresh token lives: browsers default to the httpOnly cookie, Node to the body. */
+  refreshMode?: RefreshMode;
+  /** How long a request waits for a connection before failing with OFFLINE (default 10 s). */
+  requestTimeoutMs?: number;
+  /** Reconnection delays (exponential with jitter). */
+  backoff?: BackoffOptions;
+  /** Socket.IO transports (default: WebSocket, then long-polling). */
+  transports?: ('websocket' | 'polling')[];
+  /** Extra headers for the Socket.IO handshake in Node (e.g. `Origin`); ignored by browsers. */
+  extraHeaders?: Record<string, string>;
+  fetch?: typeof fetch;
+}
+
+interface ClientEvents extends Record<string, unknown> {
+  status: ClientStatus;
+  signedOut: { reason: SignOutReason };
+  projectAdded: { projectId: string; name: string };
+  projectRemoved: { projectId: string };
+}
+
+type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+const isBrowser = 'document' in globalThis;
+
+/** The SDK's entry point: see the README's "Client SDK". */
+export function createClient(options: ClientOptions): Client {
+  return new Client(options);
+}
+
+export class Client extends Emitter<ClientEvents> {
+  status: ClientStatus = 'signedOut';
+  private readonly session: Session;
+  readonly requestTimeoutMs: number;
+  private readonly backoff: BackoffOptions;
+  private manager: Manager | null = null;
+  private projectsSocket: AppSocket | null = null;
+  private notificationsSocket: AppSocket | null = null;
+  private readonly boards = new Set<Board>();
+  /** Consecutive failed connection attempts after a refusal, for the backoff. */
+  private attempts = 0;
+  /** Pending reconnections, one per socket. */
+  private readonly retries = new Map<AppSocket, ReturnType<typeof setTimeout>>();
+  /** Sockets told their token expired: they come back after the refresh, not after a backoff. */
+  private readonly expired = new Set<AppSocket>();
+
+  readonly projects = {
+    list: (): Promise<Project[]> => this.session.call('GET', '/api/projects'),
+    create: (name: string): Promise<Project> =>
+      this.session.call('POST', '/api/projects', { name }),
+    addMember: (projectId: string, email: string, role?: ProjectRole): Promise<Project> =>
+      this.session.call('POST', `/api/projects/${encodeURIComponent(projectId)}/members`, {
+        email,
+        ...(role && { role }),
+      }),
+  };
+
+  constructor(private readonly options: ClientOptions) {
+    super();
+    const mode = options.refreshMode ?? (isBrowser ? 'cookie' : 'body');
+    this.session = new Session(options.baseUrl, mode, options.fetch ?? fetch.bind(globalThis));
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.session.on('token', (token) => this.handOver(token));
+    this.session.on('signedOut', (reason) => this.signedOut(reason));
+  }
+
+  get user(): User | null {
+    return this.session.user;
+  }
+
+  /** Refreshes made and the most ever in flight at once (for tests and diagnostics). */
+  get refreshStats(): Readonly<{ count: number; maxInFlight: number }> {
+    return this.session.refreshStats;
+  }
+
+  async register(input: { email: string; password: string; name: string }): Promise<User> {
+    const user = await this.session.open('/api/auth/register', input);
+    this.connect();
+    return user;
+  }
+
+  async login(input: { email: string; password: string }): Promise<User> {
+    const user = await this.session.open('/api/auth/login', input);
+    this.connect();
+    return user;
+  }
+
+  /**
+   * Browser mode after a page load: signs in again from the refresh cookie, if it is still
+   * good. Resolves with the user, or null (then sign in).
+   */
+  async restore(): Promise<User | null> {
+    try {
+      await this.session.refresh();
+      this.session.user = await this.session.call<User>('GET', '/api/auth/me');
+    } catch {
+      return null;
+    }
+    this.connect();
+    return this.session.user;
+  }
+
+  async logout(): Promise<void> {
+    await this.session.logout();
+  }
+
+  /** Closes the connection and stops every timer, without signing out. */
+  close(): void {
+    this.session.stop();
+    for (const board of [...this.boards]) board.close();
+    this.disconnect();
+    this.setStatus('signedOut');
+  }
+
+  /** Opens a project's live board: joined now, and again after every reconnect. */
+  async openBoard(projectId: string): Promise<Board> {
+    const board = new Board(projectId, this, (b) => this.boards.delete(b));
+    this.boards.add(board);
+    try {
+      await board.join();
+    } catch (err) {
+      this.boards.delete(board);
+      throw err;
+    }
+    return board;
+  }
+
+  /**
+   * A request on /projects. It waits for a connection up to `requestTimeoutMs` (OFFLINE after
+   * that); a refusal rejects with its CollabError. One that met an expired token is sent again
+   * once the socket has reconnected with a fresh one.
+   */
+  async request<K extends RequestName>(
+    name: K,
+    payload: RequestPayload<K>,
+  ): Promise<RequestReply<K>> {
+    const deadline = Date.now() + this.requestTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const socket = await this.connectedSocket(deadline);
+      let ack: Ack<RequestReply<K>>;
+      try {
+        // socket.io-client's typings cannot follow a generic event name to its ack.
+        const timed = socket.timeout(Math.max(1, deadline - Date.now())) as unknown as {
+          emitWithAck(event: K, data: RequestPayload<K>): Promise<Ack<RequestReply<K>>>;
+        };
+        ack = await timed.emitWithAck(name, payload);
+      } catch {
+        throw new CollabError('OFFLINE', `No answer to ${name} within ${this.requestTimeoutMs} ms`);
+      }
+      if (ack.ok) return ack.data;
+      const { code, message, data } = ack.error;
+      if (code !== 'UNAUTHORIZED' || attempt > 0 || !this.session.signedIn) {
+        throw new CollabError(code, message, data);
+      }
+    }
+  }
+
+  // ---- connection
+
+  private connect(): void {
+    if (this.manager) return;
+    this.setStatus('connecting');
+    const manager = new Manager(this.options.baseUrl, {
+      path: '/socket.io',
+      transports: this.options.transports ?? ['websocket', 'polling'],
+      extraHeaders: this.options.extraHeaders,
+      withCredentials: true,
+      reconnectionDelay: this.backoff.initialMs,
+      reconnectionDelayMax: this.backoff.maxMs,
+      randomizationFactor: this.backoff.jitter,
+    });
+    this.manager = manager;
+    // `auth` as a function: every (re)connection presents the current token.
+    const auth = (cb: (data: object) => void): void => cb({ token: this.session.token });
+    const projects: AppSocket = manager.socket(PROJECTS_NAMESPACE, { auth });
+    const notifications: AppSocket = manager.socket(NOTIFICATIONS_NAMESPACE, { auth });
+    this.projectsSocket = projects;
+    this.notificationsSocket = notifications;
+    for (const socket of [projects, notifications]) this.watch(socket);
+
+    projects.on('connect', () => {
+      this.attempts = 0;
+      this.setStatus('online');
+      // Every open board re-joins and rebuilds from its snapshot.
+      for (const board of this.boards) board.join().catch(() => undefined);
+    });
+    projects.on('task:created', ({ projectId, task }) => this.board(projectId)?.applyTask(task));
+    projects.on('task:edited', ({ projectId, task }) => this.board(projectId)?.applyTask(task));
+    projects.on('task_updated', ({ projectId, task }) => this.board(projectId)?.applyTask(task));
+    projects.on('task:deleted', (e) => this.board(e.projectId)?.applyDeleted(e));
+    projects.on('task:locked', (e) => this.board(e.projectId)?.applyLocked(e));
+    projects.on('task:unlocked', (e) => this.board(e.projectId)?.applyUnlocked(e));
+    projects.on('presence:update', (e) => this.board(e.projectId)?.applyPresence(e));
+    projects.on('member:added', (e) => this.board(e.projectId)?.applyMemberAdded(e));
+    projects.on('member:removed', (e) => this.board(e.projectId)?.applyMemberRemoved(e));
+    projects.on('project:removed', ({ projectId }) => this.board(projectId)?.applyRemoved());
+    notifications.on('project:added', (e) => this.emit('projectAdded', e));
+    notifications.on('project:removed', (e) => this.emit('projectRemoved', e));
+  }
+
+  /** What both namespaces do about their connection's fate. */
+  private watch(socket: AppSocket): void {
+    // The token ran out (a laptop asleep past the refresh): the server disconnects right after.
+    socket.on('auth:expired', () => {
+      this.expired.add(socket);
+      this.recover(socket);
+    });
+    socket.on('session:revoked', () => this.session.end('revoked'));
+    socket.on('disconnect', (reason) => {
+      if (!this.session.signedIn) return;
+      if (socket === this.projectsSocket) {
+        this.setStatus('reconnecting');
+        for (const board of this.boards) board.suspend();
+      }
+      // A server-side disconnect is not retried by socket.io-client: after auth:expired we are
+      // recovering already; after anything else (a flood kick), come back after a backoff.
+      if (reason === 'io server disconnect' && !socket.active && !this.expired.has(socket)) {
+        this.retryLater(socket);
+      }
+    });
+    socket.on('connect_error', (err) => {
+      if (!this.session.signedIn || socket.active) return; // the manager retries by itself
+      if (err.message === 'Unauthorized') this.recover(socket);
+      else this.retryLater(socket);
+    });
+  }
+
+  /** One refresh (shared with everyone else who needs one), then connect again. */
+  private recover(socket: AppSocket): void {
+    this.session.refresh().then(
+      () => this.retryLater(socket, 0),
+      // A refused refresh has signed out; a network failure is retried after a backoff.
+      () => this.retryLater(socket),
+    );
+  }
+
+  private retryLater(socket: AppSocket, delay = backoffDelay(this.attempts++, this.backoff)): void {
+    clearTimeout(this.retries.get(socket));
+    this.retries.set(
+      socket,
+      setTimeout(() => {
+        this.retries.delete(socket);
+        this.expired.delete(socket);
+        if (this.session.signedIn && !socket.connected && !socket.active) socket.connect();
+      }, delay),
+    );
+  }
+
+  /** A new access token: every open socket swaps it in band, or reconnects with it. */
+  private handOver(token: string): void {
+    for (const socket of [this.projectsSocket, this.notificationsSocket]) {
+      if (!socket?.connected) continue;
+      socket
+        .timeout(this.requestTimeoutMs)
+        .emitWithAck('auth:refresh', { token })
+        .then(
+          (ack: Ack<unknown>) => {
+            if (!ack.ok) socket.disconnect().connect();
+          },
+          () => undefined, // no answer: the connection is going; it reconnects with the token
+        );
+    }
+  }
+
+  private signedOut(reason: SignOutReason): void {
+    for (const board of [...this.boards]) board.applyRemoved();
+    this.disconnect();
+    this.setStatus('signedOut');
+    this.emit('signedOut', { reason });
+  }
+
+  private disconnect(): void {
+    for (const timer of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
+    this.expired.clear();
+    this.projectsSocket?.disconnect();
+    this.notificationsSocket?.disconnect();
+    this.manager?.engine?.close();
+    this.projectsSocket = this.notificationsSocket = this.manager = null;
+  }
+
+  private async connectedSocket(deadline: number): Promise<AppSocket> {
+    const socket = this.projectsSocket;
+    if (socket?.connected) return socket;
+    if (!socket || !this.session.signedIn) throw new CollabError('UNAUTHORIZED', 'Signed out');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.off('connect', onConnect);
+        reject(new CollabError('OFFLINE', `Not connected within ${this.requestTimeoutMs} ms`));
+      }, deadline - Date.now());
+      const onConnect = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.once('connect', onConnect);
+    });
+    return socket;
+  }
+
+  private board(projectId: string): Board | undefined {
+    for (const board of this.boards) if (board.projectId === projectId) return board;
+    return undefined;
+  }
+
+  private setStatus(status: ClientStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.emit('status', status);
+  }
+}
