@@ -12,6 +12,7 @@ import {
   disconnected,
   eventually,
   joinedSocket,
+  send,
   sendOk,
   waitFor,
 } from './support/sockets';
@@ -70,6 +71,34 @@ describe('Graceful shutdown', () => {
 // Its own block: the test makes and closes its own app.
 describe('Graceful shutdown with clients leaving', () => {
   afterEach(closeSockets);
+
+  it('lets a request being handled answer before the connections close', async () => {
+    const t = await createTestApp();
+    const [alice] = await Promise.all([registerUser(t.http)]);
+    const projectId = await createSharedProject(t.http, alice);
+    const task = await createTask(t.http, alice, projectId);
+    const socket = await joinedSocket(t.url, alice.accessToken, projectId);
+    // The move's write is held back 300 ms; the app is told to stop while it waits.
+    const tasks = t.app.get(TasksService);
+    const change = tasks.change.bind(tasks);
+    let started!: () => void;
+    const handling = new Promise<void>((resolve) => (started = resolve));
+    jest.spyOn(tasks, 'change').mockImplementation(async (...args) => {
+      started();
+      await delay(300);
+      return change(...args);
+    });
+    const reply = send(socket, 'task_moved', { projectId, taskId: task.id, newStatus: 'done' });
+    await handling;
+    const gone = disconnected(socket);
+    await t.app.close();
+    expect(await reply).toMatchObject({
+      ok: true,
+      data: { id: task.id, status: 'done', version: 2 },
+    });
+    expect(await gone).toBe('transport close');
+    await dropDatabase(t.config.mongodbUri!);
+  });
 
   it('waits for the cleanups of clients that left just before, so none runs on a closed database', async () => {
     const logs = new CapturingLogger();

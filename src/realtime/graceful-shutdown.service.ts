@@ -2,13 +2,17 @@ import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/comm
 import { ConnectionRegistry } from './connection-registry';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { ProjectsGateway } from './projects.gateway';
+import { RequestsInFlight } from './work-in-flight';
 
 /** Well inside the 10 s an orchestrator gives a stopping instance. */
 const CLEANUP_WAIT_MS = 5_000;
+/** How long connections may take to send what they have queued before they are cut. */
+const FLUSH_WAIT_MS = 1_000;
 
 /**
  * What an instance does when told to stop (SIGTERM, or app.close()), while the database is still
- * open: refuse new handshakes, release the locks its sockets hold (the rooms hear `task:unlocked`
+ * open: refuse new handshakes, let the requests being handled answer, release the locks its
+ * sockets hold (the rooms hear `task:unlocked`
  * with reason `disconnect`), close every connection, and wait for the disconnect cleanups under
  * way. Clients see a transport close, not a server disconnect, so socket.io-client reconnects,
  * through the load balancer, elsewhere.
@@ -22,6 +26,7 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     private readonly limiter: ConnectionLimiter,
     private readonly registry: ConnectionRegistry,
     private readonly projects: ProjectsGateway,
+    private readonly requests: RequestsInFlight,
   ) {}
 
   beforeApplicationShutdown(): Promise<void> {
@@ -37,6 +42,8 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   private async run(): Promise<void> {
     this.limiter.stopAccepting();
     const sockets = this.registry.size;
+    // Requests being handled get their acks out while their connections are still open.
+    await this.requests.settle(CLEANUP_WAIT_MS);
     try {
       await this.projects.releaseAllLocks();
     } catch (err) {
@@ -46,7 +53,7 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
         err instanceof Error ? err.stack : err,
       );
     }
-    this.projects.closeAllConnections();
+    await this.projects.closeAllConnections(FLUSH_WAIT_MS);
     // Closing fires every socket's disconnect at once; clients that left just before are still
     // being cleaned up too. Both need the database, which closes after this hook.
     await this.projects.settleDisconnects(CLEANUP_WAIT_MS);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { RequestName } from '@collabcampus/protocol';
 import { Logger, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -24,6 +25,7 @@ import { type ProjectMembership, ProjectAccessService } from '../projects/projec
 import { type TaskResponseDto, toTaskResponse } from '../tasks/dto/task.dto';
 import { TaskChangedEvent, TaskCreatedEvent, TaskDeletedEvent } from '../tasks/task-events';
 import { type SocketActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
+import { WorkInFlight } from './work-in-flight';
 import { ConnectionRegistry, type HeldLock } from './connection-registry';
 import { MoveTaskDto } from './dto/move-task.dto';
 import {
@@ -69,7 +71,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   );
   private readonly logger = new Logger(ProjectsGateway.name);
   /** Disconnect cleanups under way. */
-  private readonly cleanups = new Set<Promise<void>>();
+  private readonly cleanups = new WorkInFlight();
 
   constructor(
     private readonly socketAuth: SocketAuthService,
@@ -99,21 +101,12 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * cleanup is tracked until it ends, so that shutdown can wait for it before the database closes.
    */
   handleDisconnect(socket: AppSocket): Promise<void> {
-    const cleanup = this.cleanUpAfter(socket).finally(() => this.cleanups.delete(cleanup));
-    this.cleanups.add(cleanup);
-    return cleanup;
+    return this.cleanups.track(this.cleanUpAfter(socket));
   }
 
-  /**
-   * Shutdown: resolves once every disconnect cleanup under way has ended, or after `withinMs`
-   * (a cleanup stuck on an unreachable database must not hold the shutdown; locks it could not
-   * release still end at their expiry).
-   */
-  async settleDisconnects(withinMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)));
-    await Promise.race([Promise.allSettled([...this.cleanups]), deadline]);
-    clearTimeout(timer);
+  /** Shutdown: resolves once the disconnect cleanups under way have ended (or after `withinMs`). */
+  settleDisconnects(withinMs: number): Promise<void> {
+    return this.cleanups.settle(withinMs);
   }
 
   private async cleanUpAfter(socket: AppSocket): Promise<void> {
@@ -365,9 +358,19 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     );
   }
 
-  /** Shutdown: closes every Engine.IO connection of this instance, all namespaces included. */
-  closeAllConnections(): void {
-    this.server.server.engine.close();
+  /**
+   * Shutdown: closes every Engine.IO connection of this instance, all namespaces included. Each
+   * first sends what it has queued (the last acks among it); after `graceMs`, whatever is still
+   * open (a client that stopped reading) is closed with its queue discarded.
+   */
+  async closeAllConnections(graceMs: number): Promise<void> {
+    const engine = this.server.server.engine;
+    // `clients` is Engine.IO's documented table of open sessions.
+    const sessions = (engine as unknown as { clients: Record<string, { close(): void }> }).clients;
+    for (const id in sessions) sessions[id].close();
+    const deadline = Date.now() + graceMs;
+    while (engine.clientsCount > 0 && Date.now() < deadline) await delay(10);
+    engine.close();
   }
 
   /**

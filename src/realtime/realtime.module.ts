@@ -13,6 +13,7 @@ import { NotificationsGateway } from './notifications.gateway';
 import { ProjectsGateway } from './projects.gateway';
 import { SocketAuthService } from './socket-auth.service';
 import { WsJwtGuard } from './ws-jwt.guard';
+import { RequestsInFlight } from './work-in-flight';
 import { WsThrottlerGuard } from './ws-throttler.guard';
 
 /**
@@ -37,8 +38,9 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
     ProjectsGateway,
     NotificationsGateway,
     GracefulShutdown,
+    RequestsInFlight,
   ],
   // The adapter, built outside the module, takes these from the application.
-  exports: [ConnectionLimiter, SlowConsumers],
+  exports: [ConnectionLimiter, SlowConsumers, RequestsInFlight],
 })
 export class RealtimeModule {}

@@ -3,6 +3,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { of } from 'rxjs';
 import type { Socket } from 'socket.io';
 import { SecureIoAdapter } from './secure-io.adapter';
+import { RequestsInFlight } from './work-in-flight';
 
 /** Just what bindMessageHandlers touches: `onAny`, `emit` and `disconnected`. */
 class FakeSocket {
@@ -29,7 +30,10 @@ describe('SecureIoAdapter.bindMessageHandlers', () => {
 
   beforeEach(() => {
     // Binding handlers uses none of the adapter's services.
-    adapter = new SecureIoAdapter({ get: () => undefined } as unknown as INestApplicationContext);
+    const requests = new RequestsInFlight();
+    adapter = new SecureIoAdapter({
+      get: (token: unknown) => (token === RequestsInFlight ? requests : undefined),
+    } as unknown as INestApplicationContext);
     socket = new FakeSocket();
   });
   afterEach(() => jest.restoreAllMocks());

@@ -11,6 +11,7 @@ import { SecurityAudit } from '../observability/security-audit.service';
 import { RedisConnections } from '../redis/redis-connections';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { SlowConsumers } from './limits/slow-consumers';
+import { RequestsInFlight } from './work-in-flight';
 import { isAllowedOrigin } from './origin-policy';
 
 type AllowRequestCallback = (err: string | null | undefined, success: boolean) => void;
@@ -28,6 +29,7 @@ export class SecureIoAdapter extends IoAdapter {
   private readonly config: AppConfig;
   private readonly limiter: ConnectionLimiter;
   private readonly slowConsumers: SlowConsumers;
+  private readonly requests: RequestsInFlight;
   private readonly audit: SecurityAudit;
   private readonly redis: RedisConnections;
   private readonly logger = new Logger('SecureIoAdapter');
@@ -37,6 +39,7 @@ export class SecureIoAdapter extends IoAdapter {
     this.config = app.get(AppConfig);
     this.limiter = app.get(ConnectionLimiter);
     this.slowConsumers = app.get(SlowConsumers);
+    this.requests = app.get(RequestsInFlight);
     this.audit = app.get(SecurityAudit);
     this.redis = app.get(RedisConnections);
   }
@@ -101,14 +104,17 @@ export class SecureIoAdapter extends IoAdapter {
         else if (!isAckHandledManually && typeof ack === 'function') ack(response);
       };
       // The handler's own exceptions were answered by its filter; anything else is a bug.
-      Promise.resolve(callback(data, ack) as unknown)
-        .then((result) => (isObservable(result) ? result.subscribe(respond) : respond(result)))
-        .catch((err: unknown) =>
-          this.logger.error(
-            `Handler for ${message} failed`,
-            err instanceof Error ? err.stack : err,
+      // Tracked until the reply is out, so that shutdown does not close the connection first.
+      void this.requests.track(
+        Promise.resolve(callback(data, ack) as unknown)
+          .then((result) => (isObservable(result) ? result.subscribe(respond) : respond(result)))
+          .catch((err: unknown) =>
+            this.logger.error(
+              `Handler for ${message} failed`,
+              err instanceof Error ? err.stack : err,
+            ),
           ),
-        );
+      );
     });
   }
 
