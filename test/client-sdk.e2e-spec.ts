@@ -1,10 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Task } from '@collabcampus/protocol';
-import { type Client, CollabError, createClient } from '../client/src';
+import { type Client, type ClientOptions, CollabError, createClient } from '../client/src';
 import { ConnectionLimiter } from '../src/realtime/limits/connection-limiter';
+import { SocketAuthService } from '../src/realtime/socket-auth.service';
 import { bearer, newUserInput } from './support/factories';
+import { freshDatabaseUri } from './support/database';
+import { startRedis, type RedisServer } from './support/redis-server';
 import { eventually } from './support/sockets';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp, TEST_ORIGIN, type TestApp } from './support/test-app';
 
 /**
  * The client SDK in Node against the real server: body mode (Node has no cookie jar), requests
@@ -19,6 +22,7 @@ describe('Client SDK', () => {
   /** A signed-up client; `tokens` sees every auth answer it received (for the attacks). */
   async function signedUp(
     t: TestApp,
+    options: Partial<ClientOptions> = {},
   ): Promise<{ client: Client; tokens: { accessToken: string; refreshToken: string }[] }> {
     const tokens: { accessToken: string; refreshToken: string }[] = [];
     // The SDK calls fetch with URL strings.
@@ -34,10 +38,43 @@ describe('Client SDK', () => {
       fetch: recording,
       transports: ['websocket'],
       requestTimeoutMs: 10_000,
+      ...options,
     });
     clients.push(client);
     await client.register(newUserInput());
     return { client, tokens };
+  }
+
+  /**
+   * Bob's transport dies (his client waits 2 s before reconnecting) while Alice makes 20 mixed
+   * changes; once Bob is back his board equals the REST list. Alice and Bob may be on different
+   * instances.
+   */
+  async function resyncAfterDrop(aliceApp: TestApp, bobApp: TestApp): Promise<void> {
+    const { client: alice } = await signedUp(aliceApp);
+    const { client: bob } = await signedUp(bobApp, {
+      backoff: { initialMs: 2_000, maxMs: 2_000, factor: 1, jitter: 0 },
+    });
+    const project = await alice.projects.create('Resync');
+    await alice.projects.addMember(project.id, bob.user!.email);
+    const mine = await alice.openBoard(project.id);
+    const theirs = await bob.openBoard(project.id);
+    for (let i = 0; i < 4; i++) await mine.createTask({ title: `t${i}` });
+    await eventually(() => theirs.tasks.length === 4);
+
+    (bob as unknown as { manager: { engine: { close(): void } } }).manager.engine.close();
+    expect(bob.status).toBe('reconnecting');
+    for (let i = 0; i < 20; i++) {
+      const target = mine.tasks[i % mine.tasks.length];
+      if (i % 5 === 4) await mine.deleteTask(target.id);
+      else if (i % 5 === 3) await mine.createTask({ title: `new ${i}`, status: 'in-progress' });
+      else if (i % 2) await mine.editTask(target.id, { title: `edited ${i}` });
+      else await mine.moveTask(target.id, { status: i % 4 ? 'done' : 'todo' });
+    }
+    expect(bob.status).toBe('reconnecting');
+    await eventually(() => bob.status === 'online', 10_000);
+    const expected = await fetchTasks(alice, project.id);
+    await eventually(() => JSON.stringify(theirs.tasks) === JSON.stringify(expected));
   }
 
   describe('one server', () => {
@@ -91,32 +128,7 @@ describe('Client SDK', () => {
     });
 
     it('rebuilds a board after its connection dropped while another client made 20 changes', async () => {
-      const { client: alice } = await signedUp(t);
-      const { client: bob } = await signedUp(t);
-      const project = await alice.projects.create('Resync');
-      await alice.projects.addMember(project.id, bob.user!.email);
-      const mine = await alice.openBoard(project.id);
-      const theirs = await bob.openBoard(project.id);
-      for (let i = 0; i < 4; i++) await mine.createTask({ title: `t${i}` });
-      await eventually(() => theirs.tasks.length === 4);
-
-      // Bob's transport dies; Alice changes the board meanwhile.
-      const reconnecting = new Promise((resolve) =>
-        bob.on('status', (s) => s === 'reconnecting' && resolve(s)),
-      );
-      (bob as unknown as { manager: { engine: { close(): void } } }).manager.engine.close();
-      await reconnecting;
-      for (let i = 0; i < 20; i++) {
-        const tasks = mine.tasks;
-        const target = tasks[i % tasks.length];
-        if (i % 5 === 4) await mine.deleteTask(target.id);
-        else if (i % 5 === 3) await mine.createTask({ title: `new ${i}`, status: 'in-progress' });
-        else if (i % 2) await mine.editTask(target.id, { title: `edited ${i}` });
-        else await mine.moveTask(target.id, { status: i % 4 ? 'done' : 'todo' });
-      }
-      await new Promise((resolve) => bob.on('status', (s) => s === 'online' && resolve(s)));
-      const expected = await fetchTasks(alice, project.id);
-      await eventually(() => JSON.stringify(theirs.tasks) === JSON.stringify(expected));
+      await resyncAfterDrop(t, t);
     });
 
     it('signs out once with reason "revoked" when the session is logged out elsewhere, and stops connecting', async () => {
@@ -157,6 +169,151 @@ describe('Client SDK', () => {
     });
   });
 
+  describe('two instances behind one Redis', () => {
+    let redis: RedisServer;
+    let one: TestApp;
+    let two: TestApp;
+    beforeAll(async () => {
+      redis = await startRedis();
+      const env = { REDIS_URL: redis.url, MONGODB_URI: freshDatabaseUri('cc_sdk') };
+      one = await createTestApp({ env, keepDatabase: true });
+      two = await createTestApp({ env });
+    });
+    afterAll(async () => {
+      await one.close();
+      await two.close();
+      await redis.stop();
+    });
+
+    it('rebuilds the board of a client on instance 2 after changes made through instance 1', async () => {
+      await resyncAfterDrop(one, two);
+    });
+  });
+
+  describe('expiry and outages (JWT_ACCESS_TTL=3s)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ env: { JWT_ACCESS_TTL: '3s' } });
+    });
+    afterAll(() => t.close());
+
+    it('recovers from auth:expired with one refresh, then reconnects and rejoins', async () => {
+      const { client } = await signedUp(t);
+      const board = await client.openBoard((await client.projects.create('Asleep')).id);
+      // A laptop asleep past the refresh: the timer never fires, the token runs out.
+      (client as unknown as { session: { stop(): void } }).session.stop();
+      const statuses: string[] = [];
+      client.on('status', (s) => statuses.push(s));
+      const refreshes = client.refreshStats.count;
+      await eventually(() => statuses.includes('reconnecting'), 10_000);
+      await eventually(() => client.status === 'online', 10_000);
+      expect(client.refreshStats.count).toBe(refreshes + 1);
+      await expect(board.createTask({ title: 'after waking up' })).resolves.toMatchObject({
+        version: 1,
+      });
+    });
+
+    it('fails a request with OFFLINE when no connection comes back within requestTimeoutMs', async () => {
+      const own = await createTestApp();
+      const { client } = await signedUp(own, { requestTimeoutMs: 1_000 });
+      await client.request('project:leave', { projectId: 'f'.repeat(24) });
+      await own.close();
+      await eventually(() => client.status === 'reconnecting');
+      await expect(
+        client.request('project:leave', { projectId: 'f'.repeat(24) }),
+      ).rejects.toMatchObject({ name: 'CollabError', code: 'OFFLINE' });
+    });
+  });
+
+  describe('browser mode (refresh token in the httpOnly cookie)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({ env: { JWT_ACCESS_TTL: '3s' } });
+    });
+    afterAll(() => t.close());
+
+    /**
+     * What a browser does for a page on TEST_ORIGIN: keeps the cookies the API sets (for its
+     * path), sends them back, and adds the page's Origin. The SDK never sees the refresh token.
+     */
+    function browserFetch(): { fetch: typeof fetch; bodies: unknown[]; jar: Map<string, string> } {
+      const jar = new Map<string, string>();
+      const bodies: unknown[] = [];
+      const browser = (async (url: string, init: RequestInit = {}) => {
+        const headers = new Headers(init.headers);
+        headers.set('Origin', TEST_ORIGIN);
+        const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+        if (cookie && new URL(url).pathname.startsWith('/api/auth')) headers.set('Cookie', cookie);
+        const res = await fetch(url, { ...init, headers });
+        for (const line of res.headers.getSetCookie()) {
+          const [pair] = line.split(';');
+          const [name, value] = pair.split('=');
+          if (value) jar.set(name, value);
+          else jar.delete(name);
+        }
+        if (res.ok && url.includes('/api/auth/')) {
+          bodies.push(
+            await res
+              .clone()
+              .json()
+              .catch(() => null),
+          );
+        }
+        return res;
+      }) as typeof fetch;
+      return { fetch: browser, bodies, jar };
+    }
+
+    it('keeps working on the cookie alone: refreshes, restores after a reload, logs out', async () => {
+      const browser = browserFetch();
+      const client = createClient({
+        baseUrl: t.url,
+        refreshMode: 'cookie',
+        fetch: browser.fetch,
+        transports: ['websocket'],
+      });
+      clients.push(client);
+      const input = newUserInput();
+      await client.register(input);
+      expect(browser.jar.get('collabcampus_refresh')).toEqual(expect.any(String));
+      const board = await client.openBoard((await client.projects.create('Cookie')).id);
+      // Several lifetimes of the 3 s token, on the cookie's rotations.
+      for (let i = 0; i < 8; i++) {
+        await board.createTask({ title: `card ${i}` });
+        await delay(1_000);
+      }
+      expect(client.refreshStats.count).toBeGreaterThanOrEqual(3);
+      // No answer ever carried the refresh token where a script could read it.
+      expect(JSON.stringify(browser.bodies)).not.toMatch(/refreshToken/);
+
+      // A reload: a new client, the same cookie jar.
+      client.close();
+      const reloaded = createClient({
+        baseUrl: t.url,
+        refreshMode: 'cookie',
+        fetch: browser.fetch,
+        transports: ['websocket'],
+      });
+      clients.push(reloaded);
+      expect(await reloaded.restore()).toMatchObject({ email: input.email.toLowerCase() });
+      const again = await reloaded.openBoard(board.projectId);
+      expect(again.tasks).toHaveLength(8);
+
+      const reasons: string[] = [];
+      reloaded.on('signedOut', ({ reason }) => reasons.push(reason));
+      await reloaded.logout();
+      expect(reasons).toEqual(['logout']);
+      expect(browser.jar.has('collabcampus_refresh')).toBe(false);
+      const afterLogout = createClient({
+        baseUrl: t.url,
+        refreshMode: 'cookie',
+        fetch: browser.fetch,
+      });
+      clients.push(afterLogout);
+      expect(await afterLogout.restore()).toBeNull();
+    }, 30_000);
+  });
+
   describe('token churn (JWT_ACCESS_TTL=3s)', () => {
     const TTL = { JWT_ACCESS_TTL: '3s' };
 
@@ -167,6 +324,11 @@ describe('Client SDK', () => {
     async function churn(t: () => TestApp, seconds: number, midway?: () => Promise<void>) {
       const [a, b] = [await signedUp(t()), await signedUp(t())];
       const signedOut: string[] = [];
+      const reconnects: string[] = [];
+      for (const { client } of [a, b]) {
+        client.on('status', (s) => s === 'reconnecting' && reconnects.push(s));
+      }
+      const inBand = jest.spyOn(t().app.get(SocketAuthService), 'refresh');
       const boards = [];
       for (const { client } of [a, b]) {
         client.on('signedOut', ({ reason }) => signedOut.push(reason));
@@ -194,6 +356,11 @@ describe('Client SDK', () => {
       await Promise.all(lanes);
       expect(failures).toEqual([]);
       expect(signedOut).toEqual([]);
+      if (!midway) {
+        // Each new token went to the open sockets in band: none was ever dropped for expiry.
+        expect(reconnects).toEqual([]);
+        expect(inBand.mock.calls.length).toBeGreaterThanOrEqual(2 * 2 * 9);
+      }
       for (const { client } of [a, b]) {
         expect(client.refreshStats.maxInFlight).toBe(1);
         expect(client.refreshStats.count).toBeGreaterThanOrEqual(seconds / 3);

@@ -34,6 +34,8 @@ export class Session extends Emitter<SessionEvents> {
   private refreshing: Promise<string> | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
+  /** A logout is under way: the revocation it causes is this client's own doing. */
+  private leaving = false;
   /** Refreshes made, and the most ever in flight at once (1 unless something is wrong). */
   readonly refreshStats = { count: 0, inFlight: 0, maxInFlight: 0 };
 
@@ -100,10 +102,12 @@ export class Session extends Emitter<SessionEvents> {
   async logout(): Promise<void> {
     if (this.ended || !this.accessToken) return;
     const body = this.mode === 'body' ? { refreshToken: this.refreshToken } : {};
+    this.leaving = true;
     try {
       await this.call<void>('POST', '/api/auth/logout', body);
     } finally {
       this.end('logout');
+      this.leaving = false;
     }
   }
 
@@ -111,6 +115,8 @@ export class Session extends Emitter<SessionEvents> {
   end(reason: SignOutReason): void {
     if (this.ended) return;
     this.ended = true;
+    // The sockets hear `session:revoked` before the logout's own answer arrives.
+    if (this.leaving) reason = 'logout';
     clearTimeout(this.timer);
     this.accessToken = null;
     this.refreshToken = null;
