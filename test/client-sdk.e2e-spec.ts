@@ -310,7 +310,12 @@ describe('Client SDK', () => {
         fetch: browser.fetch,
       });
       clients.push(afterLogout);
+      const nobody: string[] = [];
+      afterLogout.on('signedOut', ({ reason }) => nobody.push(reason));
       expect(await afterLogout.restore()).toBeNull();
+      // Nobody was signed in: nothing to sign out.
+      expect(nobody).toEqual([]);
+      expect(afterLogout.status).toBe('signedOut');
     }, 30_000);
   });
 
@@ -354,7 +359,18 @@ describe('Client SDK', () => {
         await midway();
       }
       await Promise.all(lanes);
-      expect(failures).toEqual([]);
+      if (midway) {
+        // A request on the wire when the old server closed fails at once, saying so (one per
+        // lane at most); every other one succeeds. (Zero here needs request ids the server can
+        // de-duplicate: see the README's Client SDK section.)
+        const dropped = failures.filter(
+          (e) => e instanceof CollabError && /connection dropped before the answer/.test(e.message),
+        );
+        expect(dropped).toEqual(failures);
+        expect(failures.length).toBeLessThanOrEqual(boards.length);
+      } else {
+        expect(failures).toEqual([]);
+      }
       expect(signedOut).toEqual([]);
       if (!midway) {
         // Each new token went to the open sockets in band: none was ever dropped for expiry.

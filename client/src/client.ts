@@ -170,7 +170,15 @@ export class Client extends Emitter<ClientEvents> {
         };
         ack = await timed.emitWithAck(name, payload);
       } catch {
-        throw new CollabError('OFFLINE', `No answer to ${name} within ${this.requestTimeoutMs} ms`);
+        // The connection dropped with the request unanswered (socket.io-client fails it at
+        // once), or no answer came in time. Either way it may or may not have been applied, so
+        // it is not sent again: a second task:create would make a second task.
+        throw new CollabError(
+          'OFFLINE',
+          socket.connected
+            ? `No answer to ${name} within ${this.requestTimeoutMs} ms`
+            : `The connection dropped before the answer to ${name}; it may not have been applied`,
+        );
       }
       if (ack.ok) return ack.data;
       const { code, message, data } = ack.error;

@@ -111,16 +111,20 @@ export class Session extends Emitter<SessionEvents> {
     }
   }
 
-  /** Ends the session on this side, once: no timer, no token, `signedOut` with the reason. */
+  /**
+   * Ends the session on this side, once: no timer, no token, and `signedOut` with the reason if
+   * there was a session (a `restore()` that finds no valid cookie signs nobody out).
+   */
   end(reason: SignOutReason): void {
     if (this.ended) return;
     this.ended = true;
+    const wasSignedIn = this.accessToken !== null;
     // The sockets hear `session:revoked` before the logout's own answer arrives.
     if (this.leaving) reason = 'logout';
     clearTimeout(this.timer);
     this.accessToken = null;
     this.refreshToken = null;
-    this.emit('signedOut', reason);
+    if (wasSignedIn) this.emit('signedOut', reason);
   }
 
   /** Stops the refresh timer without signing out (the client is being closed). */

@@ -42,8 +42,6 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
   private async run(): Promise<void> {
     this.limiter.stopAccepting();
     const sockets = this.registry.size;
-    // Requests being handled get their acks out while their connections are still open.
-    await this.requests.settle(CLEANUP_WAIT_MS);
     try {
       await this.projects.releaseAllLocks();
     } catch (err) {
@@ -53,6 +51,10 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
         err instanceof Error ? err.stack : err,
       );
     }
+    // Requests being handled get their acks out while their connections are still open. The
+    // connections close right when none is left: no I/O (no new request) can come in between,
+    // and a request handled on a closing connection would lose its ack.
+    await this.requests.settle(CLEANUP_WAIT_MS);
     await this.projects.closeAllConnections(FLUSH_WAIT_MS);
     // Closing fires every socket's disconnect at once; clients that left just before are still
     // being cleaned up too. Both need the database, which closes after this hook.

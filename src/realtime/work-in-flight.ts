@@ -15,13 +15,17 @@ export class WorkInFlight {
   }
 
   /**
-   * Resolves once the work under way now has settled, or after `withinMs` (work stuck on an
-   * unreachable database must not hold the shutdown).
+   * Resolves once nothing is under way, work that started meanwhile included, or after
+   * `withinMs` (work stuck on an unreachable database must not hold the shutdown).
    */
   async settle(withinMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
+    let late = false;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)));
-    await Promise.race([Promise.allSettled([...this.pending]), deadline]);
+    void deadline.then(() => (late = true));
+    while (this.pending.size > 0 && !late) {
+      await Promise.race([Promise.allSettled([...this.pending]), deadline]);
+    }
     clearTimeout(timer);
   }
 }
