@@ -45,7 +45,7 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<Delivered<AuthResponseDto>> {
     const answer = await this.auth.register(dto);
-    return this.cookie.wanted(req) ? this.cookie.deliver(res, answer) : answer;
+    return this.cookie.answer(req, res, answer);
   }
 
   @Public()
@@ -59,7 +59,7 @@ export class AuthController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<Delivered<AuthResponseDto>> {
     const answer = await this.auth.login(dto);
-    return this.cookie.wanted(req) ? this.cookie.deliver(res, answer) : answer;
+    return this.cookie.answer(req, res, answer);
   }
 
   @Public()
@@ -81,7 +81,7 @@ export class AuthController {
       if (presented.fromCookie) this.cookie.clear(res);
       throw err;
     }
-    return this.cookie.wanted(req, presented) ? this.cookie.deliver(res, answer) : answer;
+    return this.cookie.answer(req, res, answer, presented);
   }
 
   @Post('logout')

@@ -41,13 +41,18 @@ export class RefreshCookie {
     return { token: cookie, fromCookie: true };
   }
 
-  /** Whether the answer carries the refresh token in the cookie rather than in the body. */
-  wanted(req: Request, presented?: PresentedRefreshToken): boolean {
-    return presented?.fromCookie === true || req.headers[REFRESH_MODE_HEADER] === 'cookie';
-  }
-
-  /** Moves the refresh token from the body into the cookie. */
-  deliver<T extends TokenPairDto>(res: Response, body: T): Omit<T, 'refreshToken'> {
+  /**
+   * The answer as the client asked for it: with the refresh token in the body, or, in browser
+   * mode (the header, or a request that spent the cookie), moved into the cookie.
+   */
+  answer<T extends TokenPairDto>(
+    req: Request,
+    res: Response,
+    body: T,
+    presented?: PresentedRefreshToken,
+  ): T | Omit<T, 'refreshToken'> {
+    const wanted = presented?.fromCookie === true || req.headers[REFRESH_MODE_HEADER] === 'cookie';
+    if (!wanted) return body;
     const { refreshToken, ...rest } = body;
     res.cookie(REFRESH_COOKIE, refreshToken, {
       ...this.attributes(),
