@@ -391,6 +391,98 @@ describe('Live board', () => {
     });
   });
 
+  describe('requestId: a change sent again is made once', () => {
+    it('answers a resend of each change with the first answer, from another socket of the user too, and announces it once', async () => {
+      const watcher = await joined(alice);
+      const first = await joined(bob);
+      const seen = record(watcher);
+      const create = { projectId, title: 'Once', requestId: 'create-1' };
+      const made = await sendOk<WireTask>(first, 'task:create', create);
+      // The resend comes on the connection that replaced the dropped one.
+      const again = await joined(bob);
+      expect(await sendOk(again, 'task:create', create)).toEqual(made);
+      const taskId = made.id;
+      const changes: [string, Record<string, unknown>][] = [
+        ['task:edit', { projectId, taskId, title: 'Twice?', expectedVersion: 1 }],
+        ['task_moved', { projectId, taskId, newStatus: 'done', expectedVersion: 2 }],
+        ['task:delete', { projectId, taskId, expectedVersion: 3 }],
+      ];
+      for (const [event, payload] of changes) {
+        const body = { ...payload, requestId: event.replace(/\W/g, '-') };
+        const answer = await sendOk(first, event, body);
+        expect(await sendOk(again, event, body)).toEqual(answer);
+      }
+      expect(await board()).toEqual([]);
+      await flush(watcher);
+      expect(countTaskEvents(seen)).toEqual({ created: 1, edited: 1, moved: 1, deleted: 1 });
+    });
+
+    it('makes a resend that arrives while the first is still being handled wait for its answer', async () => {
+      const socket = await joined(bob);
+      const create = { projectId, title: 'Racing', requestId: 'race-1' };
+      const answers = await Promise.all([
+        sendOk(socket, 'task:create', create),
+        sendOk(socket, 'task:create', create),
+        sendOk(socket, 'task:create', create),
+      ]);
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+      expect((await board()).map((x) => x.title)).toEqual(['Racing']);
+    });
+
+    it('keeps ids apart by user and by request; refuses an id reused for another request, and malformed ids', async () => {
+      const bobs = await joined(bob);
+      const alices = await joined(alice);
+      const id = 'shared-id';
+      const mine = await sendOk<WireTask>(bobs, 'task:create', {
+        projectId,
+        title: 'B',
+        requestId: id,
+      });
+      const hers = await sendOk<WireTask>(alices, 'task:create', {
+        projectId,
+        title: 'A',
+        requestId: id,
+      });
+      expect(hers.id).not.toBe(mine.id);
+      // Another request name with the same id is another request.
+      expect(
+        await sendOk(bobs, 'task:edit', { projectId, taskId: mine.id, title: 'B2', requestId: id }),
+      ).toMatchObject({ title: 'B2', version: 2 });
+      expect(
+        await send(bobs, 'task:create', { projectId, title: 'Not B', requestId: id }),
+      ).toMatchObject({
+        ok: false,
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'requestId was already used for another request',
+        },
+      });
+      for (const requestId of ['', 'x'.repeat(65), 'has space', 'ünïcode', 42, null]) {
+        expect(
+          await send(bobs, 'task:create', { projectId, title: 'Bad id', requestId }),
+        ).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+      }
+      expect((await board()).map((x) => x.title).sort()).toEqual(['A', 'B2']);
+    });
+
+    it('does not remember a refusal: the resend is handled afresh', async () => {
+      const task = await restCreate(alice, { title: 'Held' });
+      const holder = await joined(alice);
+      const editor = await joined(bob);
+      await sendOk(holder, 'task:lock', { projectId, taskId: task.id });
+      const edit = { projectId, taskId: task.id, title: 'Mine now', requestId: 'after-lock' };
+      expect(await send(editor, 'task:edit', edit)).toMatchObject({
+        ok: false,
+        error: { code: 'LOCKED' },
+      });
+      await sendOk(holder, 'task:unlock', { projectId, taskId: task.id });
+      expect(await sendOk(editor, 'task:edit', edit)).toMatchObject({
+        title: 'Mine now',
+        version: 2,
+      });
+    });
+  });
+
   it('converges: observers joining or dropping mid-burst end equal to the database', async () => {
     await convergence(t, t, SEED);
   }, 120_000);

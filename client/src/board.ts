@@ -14,8 +14,11 @@ import { byBoardOrder, type Placement, positionFor, rebalancedKeys } from './pos
 
 /** What a board needs of the client: requests on /projects, and its events. */
 export interface BoardTransport {
-  readonly requestTimeoutMs: number;
-  request<K extends RequestName>(name: K, payload: RequestPayload<K>): Promise<RequestReply<K>>;
+  request<K extends RequestName>(
+    name: K,
+    payload: RequestPayload<K>,
+    ready?: () => Promise<void>,
+  ): Promise<RequestReply<K>>;
 }
 
 export interface TaskLockInfo {
@@ -55,6 +58,7 @@ export class Board extends Emitter<BoardEvents> {
   /** The current join: this board's requests wait for it (a reconnected socket is in no room). */
   private joined: Promise<void> = Promise.resolve();
   private markJoined: (() => void) | null = null;
+  private joining: Promise<void> | null = null;
   closed = false;
 
   constructor(
@@ -65,8 +69,16 @@ export class Board extends Emitter<BoardEvents> {
     super();
   }
 
-  /** Joins (or re-joins) the room and rebuilds the board from the snapshot. */
-  async join(): Promise<void> {
+  /**
+   * Joins (or re-joins) the room and rebuilds the board from the snapshot. A join already under
+   * way (e.g. sent again after a reconnect) is the join.
+   */
+  join(): Promise<void> {
+    this.joining ??= this.joinNow().finally(() => (this.joining = null));
+    return this.joining;
+  }
+
+  private async joinNow(): Promise<void> {
     this.sinceJoin = new Set();
     try {
       const snapshot = await this.transport.request('project:join', {
@@ -86,18 +98,12 @@ export class Board extends Emitter<BoardEvents> {
     this.joined = new Promise((resolve) => (this.markJoined = resolve));
   }
 
-  private async request<K extends RequestName>(
+  /** A request of this board: sent once the board is joined (a new socket is in no room). */
+  private request<K extends RequestName>(
     name: K,
     payload: RequestPayload<K>,
   ): Promise<RequestReply<K>> {
-    // Bounded like any request: without a connection the request itself fails with OFFLINE.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.joined,
-      new Promise((resolve) => (timer = setTimeout(resolve, this.transport.requestTimeoutMs))),
-    ]);
-    clearTimeout(timer);
-    return this.transport.request(name, payload);
+    return this.transport.request(name, payload, () => this.joined);
   }
 
   private rebuild({ members, online, tasks }: JoinedProject): void {

@@ -1,5 +1,6 @@
 import {
   type Ack,
+  CHANGE_REQUESTS,
   type ClientToServerEvents,
   NOTIFICATIONS_NAMESPACE,
   type Project,
@@ -50,6 +51,15 @@ const isBrowser = 'document' in globalThis;
 /** The SDK's entry point: see the README's "Client SDK". */
 export function createClient(options: ClientOptions): Client {
   return new Client(options);
+}
+
+const changes: ReadonlySet<RequestName> = new Set(CHANGE_REQUESTS);
+const isChange = (name: RequestName): boolean => changes.has(name);
+
+/** 128 random bits; `getRandomValues` works in every browser context, `randomUUID` does not. */
+function newRequestId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export class Client extends Emitter<ClientEvents> {
@@ -151,40 +161,47 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   /**
-   * A request on /projects. It waits for a connection up to `requestTimeoutMs` (OFFLINE after
-   * that); a refusal rejects with its CollabError. One that met an expired token is sent again
-   * once the socket has reconnected with a fresh one.
+   * A request on /projects. It waits for a connection (and for `ready`, e.g. its board's
+   * re-join) up to `requestTimeoutMs`, OFFLINE after that; a refusal rejects with its
+   * CollabError. A request whose connection dropped before the answer is sent again once
+   * connected: a task change carries a `requestId`, so the server makes it once however often it
+   * arrives. One that met an expired token is sent again after the socket has a fresh one.
    */
   async request<K extends RequestName>(
     name: K,
     payload: RequestPayload<K>,
+    ready?: () => Promise<void>,
   ): Promise<RequestReply<K>> {
     const deadline = Date.now() + this.requestTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      const socket = await this.connectedSocket(deadline);
+    const sent = isChange(name) ? { ...payload, requestId: newRequestId() } : payload;
+    let dropped = false;
+    let refreshed = false;
+    for (;;) {
+      const socket = await this.connectedSocket(deadline, dropped ? name : null, ready);
       let ack: Ack<RequestReply<K>>;
       try {
         // socket.io-client's typings cannot follow a generic event name to its ack.
         const timed = socket.timeout(Math.max(1, deadline - Date.now())) as unknown as {
           emitWithAck(event: K, data: RequestPayload<K>): Promise<Ack<RequestReply<K>>>;
         };
-        ack = await timed.emitWithAck(name, payload);
+        ack = await timed.emitWithAck(name, sent);
       } catch {
-        // The connection dropped with the request unanswered (socket.io-client fails it at
-        // once), or no answer came in time. Either way it may or may not have been applied, so
-        // it is not sent again: a second task:create would make a second task.
-        throw new CollabError(
-          'OFFLINE',
-          socket.connected
-            ? `No answer to ${name} within ${this.requestTimeoutMs} ms`
-            : `The connection dropped before the answer to ${name}; it may not have been applied`,
-        );
+        if (socket.connected) {
+          throw new CollabError(
+            'OFFLINE',
+            `No answer to ${name} within ${this.requestTimeoutMs} ms`,
+          );
+        }
+        // socket.io-client fails a request at once when its connection drops.
+        dropped = true;
+        continue;
       }
       if (ack.ok) return ack.data;
       const { code, message, data } = ack.error;
-      if (code !== 'UNAUTHORIZED' || attempt > 0 || !this.session.signedIn) {
+      if (code !== 'UNAUTHORIZED' || refreshed || !this.session.signedIn) {
         throw new CollabError(code, message, data);
       }
+      refreshed = true;
     }
   }
 
@@ -312,22 +329,39 @@ export class Client extends Emitter<ClientEvents> {
     this.projectsSocket = this.notificationsSocket = this.manager = null;
   }
 
-  private async connectedSocket(deadline: number): Promise<AppSocket> {
+  /**
+   * The /projects socket once connected and `ready` has resolved, or OFFLINE at `deadline`.
+   * `resending` names a request whose connection dropped before its answer.
+   */
+  private async connectedSocket(
+    deadline: number,
+    resending: RequestName | null,
+    ready?: () => Promise<void>,
+  ): Promise<AppSocket> {
     const socket = this.projectsSocket;
-    if (socket?.connected) return socket;
     if (!socket || !this.session.signedIn) throw new CollabError('UNAUTHORIZED', 'Signed out');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.off('connect', onConnect);
-        reject(new CollabError('OFFLINE', `Not connected within ${this.requestTimeoutMs} ms`));
-      }, deadline - Date.now());
-      const onConnect = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      socket.once('connect', onConnect);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()));
     });
-    return socket;
+    let onConnect: (() => void) | undefined;
+    const connected = socket.connected
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => socket.once('connect', (onConnect = resolve)));
+    const outcome = await Promise.race([
+      connected.then(() => ready?.()).then(() => 'ready' as const),
+      late,
+    ]);
+    clearTimeout(timer);
+    if (onConnect) socket.off('connect', onConnect);
+    if (outcome === 'ready' && socket.connected) return socket;
+    if (outcome === 'ready') return this.connectedSocket(deadline, resending, ready);
+    throw new CollabError(
+      'OFFLINE',
+      resending
+        ? `The connection dropped before the answer to ${resending} and did not come back within ${this.requestTimeoutMs} ms; it may have been applied`
+        : `Not connected within ${this.requestTimeoutMs} ms`,
+    );
   }
 
   private board(projectId: string): Board | undefined {

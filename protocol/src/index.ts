@@ -21,6 +21,15 @@ export const MAX_DESCRIPTION_LENGTH = 4_000;
 export const MAX_POSITION_LENGTH = 64;
 export const POSITION_PATTERN = /^[0-9A-Za-z]+$/;
 
+/**
+ * Task changes may carry a `requestId` (1–64 characters of `0-9A-Za-z_-`, unique per user): the
+ * server answers a change sent again with the same id, within `REQUEST_ID_WINDOW_MS`, with the
+ * first answer instead of making the change twice. Clients send a change again when their
+ * connection dropped before its answer.
+ */
+export const REQUEST_ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
+export const REQUEST_ID_WINDOW_MS = 60_000;
+
 export interface Task {
   id: string;
   projectId: string;
@@ -130,6 +139,7 @@ export interface ClientToServerEvents {
       newStatus: TaskStatus;
       position?: string;
       expectedVersion?: number;
+      requestId?: string;
     },
     ack: (a: Ack<Task>) => void,
   ) => void;
@@ -140,6 +150,7 @@ export interface ClientToServerEvents {
       description?: string;
       status?: TaskStatus;
       position?: string;
+      requestId?: string;
     },
     ack: (a: Ack<Task>) => void,
   ) => void;
@@ -150,11 +161,12 @@ export interface ClientToServerEvents {
       title?: string;
       description?: string;
       expectedVersion?: number;
+      requestId?: string;
     },
     ack: (a: Ack<Task>) => void,
   ) => void;
   'task:delete': (
-    payload: { projectId: string; taskId: string; expectedVersion?: number },
+    payload: { projectId: string; taskId: string; expectedVersion?: number; requestId?: string },
     ack: (a: Ack<{ taskId: string; version: number }>) => void,
   ) => void;
   'task:lock': (
@@ -190,6 +202,14 @@ export const PROJECTS_REQUESTS = [
   'task:unlock',
   'auth:refresh',
 ] as const satisfies readonly RequestName[];
+/** The changes that take a `requestId`. */
+export const CHANGE_REQUESTS = [
+  'task_moved',
+  'task:create',
+  'task:edit',
+  'task:delete',
+] as const satisfies readonly RequestName[];
+export type ChangeRequest = (typeof CHANGE_REQUESTS)[number];
 export const NOTIFICATIONS_REQUESTS = ['auth:refresh'] as const satisfies readonly RequestName[];
 
 /** Everything the server emits, on either namespace. */

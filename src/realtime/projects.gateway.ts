@@ -26,6 +26,7 @@ import { type TaskResponseDto, toTaskResponse } from '../tasks/dto/task.dto';
 import { TaskChangedEvent, TaskCreatedEvent, TaskDeletedEvent } from '../tasks/task-events';
 import { type SocketActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
 import { WorkInFlight } from './work-in-flight';
+import { RememberedReplies } from './remembered-replies';
 import { ConnectionRegistry, type HeldLock } from './connection-registry';
 import { MoveTaskDto } from './dto/move-task.dto';
 import {
@@ -81,6 +82,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly access: ProjectAccessService,
     private readonly config: AppConfig,
     private readonly audit: SecurityAudit,
+    private readonly replies: RememberedReplies,
   ) {}
 
   afterInit(namespace: AppNamespace): void {
@@ -186,54 +188,63 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   // Task changes answer the sender only: the room hears of each change from its domain event
-  // (see the listeners below), so a change made over REST is announced the same way.
+  // (see the listeners below), so a change made over REST is announced the same way. A change
+  // sent again with its requestId after a dropped connection gets the first answer (see
+  // RememberedReplies): it is made once.
 
   @SubscribeMessage('task_moved' satisfies RequestName)
   async moveTask(
     @ConnectedSocket() socket: AppSocket,
     @MessageBody() dto: MoveTaskDto,
   ): Promise<Ack<TaskResponseDto>> {
-    assertJoined(socket, dto.projectId);
-    const task = await this.tasks.change(
-      dto.projectId,
-      dto.taskId,
-      { status: dto.newStatus, position: dto.position, expectedVersion: dto.expectedVersion },
-      actorOf(socket),
-    );
-    return ok(toTaskResponse(task));
+    const { projectId, taskId, newStatus, position, expectedVersion } = dto;
+    assertJoined(socket, projectId);
+    return this.replies.once(socket.data.user.id, 'task_moved', dto, async () => {
+      const change = { status: newStatus, position, expectedVersion };
+      return ok(
+        toTaskResponse(await this.tasks.change(projectId, taskId, change, actorOf(socket))),
+      );
+    });
   }
 
   @SubscribeMessage('task:create' satisfies RequestName)
   async createTask(
     @ConnectedSocket() socket: AppSocket,
-    @MessageBody() { projectId, ...fields }: CreateTaskMessageDto,
+    @MessageBody() dto: CreateTaskMessageDto,
   ): Promise<Ack<TaskResponseDto>> {
+    const { projectId, title, description, status, position } = dto;
     assertJoined(socket, projectId);
-    return ok(toTaskResponse(await this.tasks.create(projectId, fields, actorOf(socket))));
+    return this.replies.once(socket.data.user.id, 'task:create', dto, async () => {
+      const fields = { title, description, status, position };
+      return ok(toTaskResponse(await this.tasks.create(projectId, fields, actorOf(socket))));
+    });
   }
 
   @SubscribeMessage('task:edit' satisfies RequestName)
   async editTask(
     @ConnectedSocket() socket: AppSocket,
-    @MessageBody() { projectId, taskId, title, description, expectedVersion }: EditTaskMessageDto,
+    @MessageBody() dto: EditTaskMessageDto,
   ): Promise<Ack<TaskResponseDto>> {
+    const { projectId, taskId, title, description, expectedVersion } = dto;
     assertJoined(socket, projectId);
-    const task = await this.tasks.change(
-      projectId,
-      taskId,
-      { title, description, expectedVersion },
-      actorOf(socket),
-    );
-    return ok(toTaskResponse(task));
+    return this.replies.once(socket.data.user.id, 'task:edit', dto, async () => {
+      const change = { title, description, expectedVersion };
+      return ok(
+        toTaskResponse(await this.tasks.change(projectId, taskId, change, actorOf(socket))),
+      );
+    });
   }
 
   @SubscribeMessage('task:delete' satisfies RequestName)
   async deleteTask(
     @ConnectedSocket() socket: AppSocket,
-    @MessageBody() { projectId, taskId, expectedVersion }: DeleteTaskMessageDto,
+    @MessageBody() dto: DeleteTaskMessageDto,
   ): Promise<Ack<{ taskId: string; version: number }>> {
+    const { projectId, taskId, expectedVersion } = dto;
     assertJoined(socket, projectId);
-    return ok(await this.tasks.delete(projectId, taskId, expectedVersion, actorOf(socket)));
+    return this.replies.once(socket.data.user.id, 'task:delete', dto, async () =>
+      ok(await this.tasks.delete(projectId, taskId, expectedVersion, actorOf(socket))),
+    );
   }
 
   @SubscribeMessage('task:lock' satisfies RequestName)

@@ -7,6 +7,7 @@ import { GracefulShutdown } from './graceful-shutdown.service';
 import { ConnectionCounter, InMemoryConnectionCounter } from './limits/connection-counter';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { RedisConnectionCounter } from './limits/redis-connection-counter';
+import { RememberedReplies } from './remembered-replies';
 import { SlowConsumers } from './limits/slow-consumers';
 import { RedisConnections } from '../redis/redis-connections';
 import { NotificationsGateway } from './notifications.gateway';
@@ -31,6 +32,7 @@ import { WsThrottlerGuard } from './ws-throttler.guard';
         redis.client ? new RedisConnectionCounter(redis.client) : new InMemoryConnectionCounter(),
     },
     ConnectionLimiter,
+    RememberedReplies,
     SlowConsumers,
     SocketAuthService,
     WsJwtGuard,

@@ -2,6 +2,7 @@ import { IsOptional } from 'class-validator';
 import { IsObjectIdString } from '../../common/validation/object-id';
 import { ExpectedVersion, TaskPosition, TaskStatusField } from '../../tasks/dto/task.dto';
 import type { TaskStatus } from '../../tasks/task.schema';
+import { RequestId } from './request-id';
 
 /** `task_moved`. */
 export class MoveTaskDto {
@@ -15,4 +16,6 @@ export class MoveTaskDto {
   @IsOptional() @TaskPosition() position?: string;
 
   @ExpectedVersion() expectedVersion?: number;
+
+  @RequestId() requestId?: string;
 }

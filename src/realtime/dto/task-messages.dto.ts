@@ -8,6 +8,7 @@ import {
   TaskTitle,
 } from '../../tasks/dto/task.dto';
 import type { TaskStatus } from '../../tasks/task.schema';
+import { RequestId } from './request-id';
 
 /** `task:create`. */
 export class CreateTaskMessageDto {
@@ -20,6 +21,8 @@ export class CreateTaskMessageDto {
   @IsOptional() @TaskStatusField() status?: TaskStatus;
 
   @IsOptional() @TaskPosition() position?: string;
+
+  @RequestId() requestId?: string;
 }
 
 /** `task:edit`: at least one of title and description (checked by the service). */
@@ -33,6 +36,8 @@ export class EditTaskMessageDto {
   @IsOptional() @TaskDescription() description?: string;
 
   @ExpectedVersion() expectedVersion?: number;
+
+  @RequestId() requestId?: string;
 }
 
 /** `task:delete`. */
@@ -42,4 +47,6 @@ export class DeleteTaskMessageDto {
   @IsObjectIdString() taskId!: string;
 
   @ExpectedVersion() expectedVersion?: number;
+
+  @RequestId() requestId?: string;
 }
