@@ -25,3 +25,11 @@ if [ ! -f "$protocol_build" ] || [ -n "$(find protocol/src protocol/tsconfig.jso
   echo "Building the protocol package..."
   npx tsc -p protocol/tsconfig.json
 fi
+
+# The board web app (web/, with the client SDK and the protocol from their sources) is built into
+# web/dist, which the server serves at `/`: once, and again whenever a source is newer.
+web_build=web/dist/index.html
+if [ ! -f "$web_build" ] || [ -n "$(find web/src web/index.html web/vite.config.ts client/src protocol/src -newer "$web_build" -print -quit)" ]; then
+  echo "Building the web app..."
+  (cd web && npx vite build --logLevel warn)
+fi

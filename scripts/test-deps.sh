@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the end-to-end tests start besides the app: the embedded database (a JDK and Maven build
 # and run it), a real Redis (two-instance tests) and a real nginx with TLS (deployment tests;
-# openssl makes their certificate). Installed from Debian when missing; needs root or sudo, as on
+# openssl makes their certificate) and Chromium (the web app's browser tests). Installed from
+# Debian when missing; needs root or sudo, as on
 # the CI and development machines.
 set -euo pipefail
 
@@ -14,6 +15,8 @@ fi
 command -v redis-server >/dev/null || packages+=(redis-server)
 command -v nginx >/dev/null || packages+=(nginx-light)
 command -v openssl >/dev/null || packages+=(openssl)
+# The web app's browser tests drive Debian's Chromium (test tools cannot download browsers here).
+command -v chromium >/dev/null || packages+=(chromium)
 [ ${#packages[@]} -eq 0 ] && exit 0
 
 echo "Installing test dependencies from apt: ${packages[*]}..."

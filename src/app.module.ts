@@ -13,6 +13,7 @@ import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { TasksModule } from './tasks/tasks.module';
 import { ThrottlingModule } from './throttling/throttling.module';
+import { WebAppModule } from './web/web-app.module';
 
 @Module({
   imports: [
@@ -27,6 +28,7 @@ import { ThrottlingModule } from './throttling/throttling.module';
     TasksModule,
     RealtimeModule,
     HealthModule,
+    WebAppModule.register(),
   ],
   providers: [
     // Registered here, not in main.ts, so the testing module behaves exactly like production.

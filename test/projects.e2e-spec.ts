@@ -124,6 +124,35 @@ describe('Projects (REST)', () => {
     );
   });
 
+  describe('GET /api/projects/:id/members', () => {
+    it('names the members for any member, in membership order, without any secret', async () => {
+      for (const reader of [owner, member]) {
+        const { body } = await t.http
+          .get(`/api/projects/${projectId}/members`)
+          .set(bearer(reader.accessToken))
+          .expect(200);
+        expect(body).toEqual([
+          { userId: owner.user.id, role: 'owner', name: owner.user.name, email: owner.user.email },
+          {
+            userId: member.user.id,
+            role: 'member',
+            name: member.user.name,
+            email: member.user.email,
+          },
+        ]);
+      }
+    });
+
+    it('is 404 for a non-member and 400 for a malformed id', async () => {
+      await t.http
+        .get(`/api/projects/${projectId}/members`)
+        .set(bearer(outsider.accessToken))
+        .expect(404);
+      await t.http.get('/api/projects/nope/members').set(bearer(owner.accessToken)).expect(400);
+      await t.http.get(`/api/projects/${projectId}/members`).expect(401);
+    });
+  });
+
   describe('POST /api/projects/:id/members', () => {
     it('lets the owner add a member (role member by default): 201 project', async () => {
       const newcomer = await registerUser(t.http, { email: `zo\u00eb-${Date.now()}@example.test` });

@@ -4,6 +4,7 @@ import {
   type ClientToServerEvents,
   NOTIFICATIONS_NAMESPACE,
   type Project,
+  type ProjectMember,
   type ProjectRole,
   PROJECTS_NAMESPACE,
   type RequestName,
@@ -82,6 +83,9 @@ export class Client extends Emitter<ClientEvents> {
     list: (): Promise<Project[]> => this.session.call('GET', '/api/projects'),
     create: (name: string): Promise<Project> =>
       this.session.call('POST', '/api/projects', { name }),
+    /** Who the members are: ids with names and emails. */
+    members: (projectId: string): Promise<ProjectMember[]> =>
+      this.session.call('GET', `/api/projects/${encodeURIComponent(projectId)}/members`),
     addMember: (projectId: string, email: string, role?: ProjectRole): Promise<Project> =>
       this.session.call('POST', `/api/projects/${encodeURIComponent(projectId)}/members`, {
         email,

@@ -87,7 +87,9 @@ export class Session extends Emitter<SessionEvents> {
     const body = this.mode === 'body' ? { refreshToken: this.refreshToken } : {};
     let answer: Tokens;
     try {
-      answer = await this.call<Tokens>('POST', '/api/auth/refresh', body, { auth: false });
+      const post = (): Promise<Tokens> =>
+        this.call<Tokens>('POST', '/api/auth/refresh', body, { auth: false });
+      answer = await (this.mode === 'cookie' ? oneTabAtATime(post) : post());
     } catch (err) {
       if (err instanceof CollabError && (err.status === 401 || err.status === 403)) {
         this.end('expired');
@@ -181,4 +183,19 @@ export class Session extends Emitter<SessionEvents> {
     this.timer = setTimeout(() => this.refreshOnSchedule(), delay);
     this.emit('token', tokens.accessToken);
   }
+}
+
+/**
+ * Browser tabs share the refresh cookie: two tabs refreshing at once would present one token
+ * twice and be signed out as a theft. They take turns through a Web Lock (where there is none,
+ * e.g. in Node, the client's own single flight is all there is to keep).
+ */
+/** The part of the Web Locks API used here (declared: Node's types do not have it). */
+interface WebLocks {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+}
+
+function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const locks = (globalThis as { navigator?: { locks?: WebLocks } }).navigator?.locks;
+  return locks ? locks.request('collabcampus-refresh', work) : work();
 }

@@ -79,6 +79,14 @@ export interface Project {
   members: { userId: string; role: ProjectRole }[];
 }
 
+/** `GET /api/projects/:id/members`: who the member ids are, in membership order. */
+export interface ProjectMember {
+  userId: string;
+  role: ProjectRole;
+  name: string;
+  email: string;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors and acknowledgements
 

@@ -9,6 +9,7 @@ import {
   Post,
   UseGuards,
 } from '@nestjs/common';
+import type { ProjectMember } from '@collabcampus/protocol';
 import type { AuthUser } from '../auth/auth.service';
 import { CurrentUser } from '../auth/decorators/current-user.decorator';
 import { ParseObjectIdPipe } from '../common/validation/object-id';
@@ -49,6 +50,12 @@ export class ProjectsController {
   @UseGuards(ProjectMemberGuard)
   get(@CurrentMembership() { project }: ProjectMembership): ProjectResponseDto {
     return toProjectResponse(project);
+  }
+
+  @Get(':id/members')
+  @UseGuards(ProjectMemberGuard)
+  members(@CurrentMembership() { project }: ProjectMembership): Promise<ProjectMember[]> {
+    return this.projects.members(project);
   }
 
   @Post(':id/members')

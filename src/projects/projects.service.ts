@@ -1,4 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import type { ProjectMember } from '@collabcampus/protocol';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { normalizeEmail } from '../common/validation/text';
 import { UsersRepository } from '../users/users.repository';
@@ -27,6 +28,17 @@ export class ProjectsService {
 
   listForMember(userId: string): Promise<ProjectRecord[]> {
     return this.projects.listForMember(userId);
+  }
+
+  /** The members with their names and emails (a user deleted since is left out). */
+  async members(project: ProjectRecord): Promise<ProjectMember[]> {
+    const users = new Map(
+      (await this.users.findByIds(project.members.map((m) => m.userId))).map((u) => [u.id, u]),
+    );
+    return project.members.flatMap(({ userId, role }) => {
+      const user = users.get(userId);
+      return user ? [{ userId, role, name: user.name, email: user.email }] : [];
+    });
   }
 
   async addMember(projectId: string, email: string, role: ProjectRole): Promise<ProjectRecord> {

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { isObjectIdOrHexString, type Model, Types } from 'mongoose';
+import mongoose, { isObjectIdOrHexString, type Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../database/mongo-errors';
 import { User } from './user.schema';
 
@@ -45,6 +45,18 @@ export class UsersRepository implements OnModuleInit {
       { projection: { email: 1, name: 1 } },
     );
     return doc && toUserRecord(doc);
+  }
+
+  /** Several users at once, in no particular order; unknown ids are left out. */
+  async findByIds(ids: string[]): Promise<UserRecord[]> {
+    const objectIds = ids
+      .filter((id) => isObjectIdOrHexString(id))
+      .map((id) => new Types.ObjectId(id));
+    const docs = await this.users
+      .find({ _id: mongoose.trusted({ $in: objectIds }) })
+      .lean<UserDoc[]>()
+      .exec();
+    return docs.map(toUserRecord);
   }
 
   async findByEmail(email: string): Promise<UserRecord | null> {

@@ -1,0 +1,413 @@
+import type { Board, Client, Placement } from '@collabcampus/client';
+import {
+  type CollisionDetection,
+  DndContext,
+  type DragEndEvent,
+  DragOverlay,
+  type DragStartEvent,
+  PointerSensor,
+  pointerWithin,
+  rectIntersection,
+  useSensor,
+  useSensors,
+} from '@dnd-kit/core';
+import {
+  type Project,
+  type ProjectMember,
+  TASK_STATUSES,
+  type Task,
+  type TaskStatus,
+  type User,
+} from '@collabcampus/protocol';
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useBoardRevision } from './hooks';
+import { describeError } from './messages';
+import { Column, TaskCard } from './TaskCard';
+import { TaskEditor } from './TaskEditor';
+
+type Notify = (text: string, tone?: 'error' | 'info') => void;
+
+export const COLUMN_TITLES: Record<TaskStatus, string> = {
+  todo: 'To do',
+  'in-progress': 'In progress',
+  done: 'Done',
+};
+
+/** Prefer the card under the pointer; else its column (drop at the end); else what overlaps. */
+const collide: CollisionDetection = (args) => {
+  const hits = pointerWithin(args);
+  const cards = hits.filter((hit) => String(hit.id).startsWith('card:'));
+  if (cards.length) return cards;
+  return hits.length ? hits : rectIntersection(args);
+};
+
+/** One project's live board: columns, cards, who is online, who is editing what. */
+export function BoardView({
+  client,
+  project,
+  me,
+  notify,
+}: {
+  client: Client;
+  project: Project;
+  me: User;
+  notify: Notify;
+}) {
+  const [board, setBoard] = useState<Board | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useBoardRevision(board);
+  const people = useMembers(client, project.id, board);
+  const nameOf = useCallback(
+    (userId: string): string =>
+      userId === me.id ? 'You' : (people.get(userId)?.name ?? 'A member'),
+    [people, me.id],
+  );
+
+  useEffect(() => {
+    let live = true;
+    let opened: Board | null = null;
+    client.openBoard(project.id).then(
+      (b) => {
+        if (live) setBoard((opened = b));
+        else b.close();
+      },
+      (err: unknown) => live && setFailed(describeError(err, String)),
+    );
+    return () => {
+      live = false;
+      opened?.close();
+    };
+  }, [client, project.id]);
+
+  /** Locks this tab holds: every other lock (other users, other tabs) blocks this tab. */
+  const mine = useRef(new Set<string>());
+  const lockedByOther = (taskId: string): string | null => {
+    const lock = board?.locks.get(taskId);
+    return lock && !mine.current.has(taskId) ? lock.userId : null;
+  };
+
+  const [editing, setEditing] = useState<Task | null>(null);
+  const [dragged, setDragged] = useState<Task | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  /** A card moved by keyboard keeps the focus in its new place. */
+  const [focusId, setFocusId] = useState<string | null>(null);
+  useEffect(() => {
+    if (!focusId) return;
+    const card = document.querySelector<HTMLElement>(`[data-task-id="${focusId}"]`);
+    if (card && document.activeElement !== card) card.focus();
+  });
+
+  const columns = useMemo(() => {
+    const byStatus = new Map<TaskStatus, Task[]>(TASK_STATUSES.map((s) => [s, []]));
+    for (const task of board?.tasks ?? []) byStatus.get(task.status)!.push(task);
+    return byStatus;
+    // board.tasks is replaced on every change; the revision above re-renders.
+  }, [board, board?.tasks]);
+
+  const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }));
+
+  if (failed) return <div className="empty">{failed}</div>;
+  if (!board) return <div className="empty muted">Opening the board…</div>;
+
+  const move = async (task: Task, placement: Placement, how: string): Promise<void> => {
+    const holder = lockedByOther(task.id);
+    if (holder) {
+      notify(`${nameOf(holder)} is editing “${task.title}”: it cannot be moved now.`);
+      return;
+    }
+    try {
+      await board.moveTask(task.id, { ...placement, expectedVersion: task.version });
+      setAnnouncement(`Moved “${task.title}” ${how}.`);
+    } catch (err) {
+      notify(describeError(err, nameOf));
+    }
+  };
+
+  const moveByKey = (task: Task, key: string): boolean => {
+    const column = columns.get(task.status)!;
+    const index = column.findIndex((t) => t.id === task.id);
+    const statusIndex = TASK_STATUSES.indexOf(task.status);
+    let placement: Placement | null = null;
+    let how = '';
+    if (key === 'ArrowRight' || key === 'ArrowLeft') {
+      const next = TASK_STATUSES[statusIndex + (key === 'ArrowRight' ? 1 : -1)];
+      if (next) {
+        placement = { status: next };
+        how = `to ${COLUMN_TITLES[next]}`;
+      }
+    } else if (key === 'ArrowUp' && index > 0) {
+      placement = { status: task.status, beforeTaskId: column[index - 1].id };
+      how = 'up';
+    } else if (key === 'ArrowDown' && index < column.length - 1) {
+      placement = { status: task.status, afterTaskId: column[index + 1].id };
+      how = 'down';
+    } else if (key !== 'ArrowUp' && key !== 'ArrowDown') {
+      return false;
+    }
+    setFocusId(task.id);
+    if (placement) void move(task, placement, how);
+    return true;
+  };
+
+  const onDragStart = ({ active }: DragStartEvent): void => {
+    setDragged(board.tasks.find((t) => t.id === active.id) ?? null);
+  };
+
+  const onDragEnd = ({ active, over }: DragEndEvent): void => {
+    setDragged(null);
+    const task = board.tasks.find((t) => t.id === active.id);
+    if (!task || !over) return;
+    const target = String(over.id);
+    if (target.startsWith('column:')) {
+      const status = target.slice('column:'.length) as TaskStatus;
+      const column = columns.get(status)!;
+      if (column[column.length - 1]?.id === task.id) return;
+      void move(task, { status }, `to the end of ${COLUMN_TITLES[status]}`);
+      return;
+    }
+    const neighbour = board.tasks.find((t) => `card:${t.id}` === target);
+    if (!neighbour || neighbour.id === task.id) return;
+    // Above the middle of the card it is dropped on: before it; below: after it.
+    const dropped = active.rect.current.translated;
+    const above = dropped
+      ? dropped.top + dropped.height / 2 < over.rect.top + over.rect.height / 2
+      : true;
+    void move(
+      task,
+      above
+        ? { status: neighbour.status, beforeTaskId: neighbour.id }
+        : { status: neighbour.status, afterTaskId: neighbour.id },
+      `${above ? 'before' : 'after'} “${neighbour.title}”`,
+    );
+  };
+
+  const isOwner = project.owner === me.id || people.get(me.id)?.role === 'owner';
+
+  return (
+    <div className="board">
+      <div className="board-header">
+        <div>
+          <h1 className="board-title">{project.name}</h1>
+          <p className="muted small">
+            {board.tasks.length} {board.tasks.length === 1 ? 'task' : 'tasks'} ·{' '}
+            {board.members.length} {board.members.length === 1 ? 'member' : 'members'}
+          </p>
+        </div>
+        <Presence
+          online={board.online}
+          nameOf={(id) => (people.get(id)?.name ?? 'A member') + (id === me.id ? ' (you)' : '')}
+        />
+        {isOwner && <AddMember client={client} projectId={project.id} notify={notify} />}
+      </div>
+      <p className="sr-only" aria-live="assertive">
+        {announcement}
+      </p>
+      <p className="hint muted small">
+        Drag cards, or focus one and use Alt+←/→ to change column and Alt+↑/↓ to reorder. Enter
+        opens a card.
+      </p>
+      <DndContext
+        sensors={sensors}
+        collisionDetection={collide}
+        onDragStart={onDragStart}
+        onDragEnd={onDragEnd}
+        onDragCancel={() => setDragged(null)}
+      >
+        <div className="columns">
+          {TASK_STATUSES.map((status) => (
+            <Column
+              key={status}
+              status={status}
+              title={COLUMN_TITLES[status]}
+              count={columns.get(status)!.length}
+              header={status === 'todo' ? <NewTask board={board} notify={notify} /> : null}
+            >
+              {columns.get(status)!.map((task) => {
+                const holder = lockedByOther(task.id);
+                return (
+                  <TaskCard
+                    key={task.id}
+                    task={task}
+                    lockedBy={holder ? nameOf(holder) : null}
+                    onOpen={() => {
+                      // Claimed before the lock is asked for: its own task:locked is no stranger.
+                      mine.current.add(task.id);
+                      setEditing(task);
+                    }}
+                    onMoveKey={(key) => moveByKey(task, key)}
+                    onFocus={() => setFocusId(task.id)}
+                  />
+                );
+              })}
+            </Column>
+          ))}
+        </div>
+        <DragOverlay dropAnimation={null}>
+          {dragged ? <TaskCard task={dragged} lockedBy={null} overlay onOpen={() => {}} /> : null}
+        </DragOverlay>
+      </DndContext>
+      {editing && (
+        <TaskEditor
+          board={board}
+          task={editing}
+          nameOf={nameOf}
+          notify={notify}
+          onClose={() => {
+            mine.current.delete(editing.id);
+            setFocusId(editing.id);
+            setEditing(null);
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Names for member ids: read when the board opens and again when someone new shows up. */
+function useMembers(client: Client, projectId: string, board: Board | null) {
+  const [people, setPeople] = useState(new Map<string, ProjectMember>());
+  const ids = [...(board?.members ?? []).map((m) => m.userId), ...(board?.online ?? [])];
+  const unknown = ids
+    .filter((id) => !people.has(id))
+    .sort()
+    .join(',');
+  useEffect(() => {
+    let live = true;
+    client.projects.members(projectId).then(
+      (list) => live && setPeople(new Map(list.map((m) => [m.userId, m]))),
+      () => undefined, // names are a nicety: ids stay hidden behind "A member"
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, projectId, unknown]);
+  return people;
+}
+
+function Presence({ online, nameOf }: { online: string[]; nameOf: (id: string) => string }) {
+  return (
+    <div className="presence" aria-label="Online now">
+      <span className="muted small">Online</span>
+      <ul className="avatars">
+        {online.map((userId) => {
+          const name = nameOf(userId);
+          return (
+            <li
+              key={userId}
+              className="avatar"
+              data-testid="presence-user"
+              data-user-id={userId}
+              title={name}
+              style={{ background: colourFor(userId) }}
+            >
+              <span aria-hidden="true">{initials(name.replace(' (you)', ''))}</span>
+              <span className="sr-only">{name}</span>
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function AddMember({
+  client,
+  projectId,
+  notify,
+}: {
+  client: Client;
+  projectId: string;
+  notify: Notify;
+}) {
+  const [email, setEmail] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await client.projects.addMember(projectId, email.trim());
+      notify(`${email.trim()} can now open this board.`, 'info');
+      setEmail('');
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      notify(
+        status === 404 ? `Nobody has an account with ${email.trim()}.` : describeError(err, String),
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="add-member" onSubmit={(e) => void submit(e)}>
+      <label className="field compact inline">
+        <span>Add a member</span>
+        <input
+          data-testid="member-email"
+          type="email"
+          placeholder="teammate@example.com"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          required
+        />
+      </label>
+      <button className="button" data-testid="member-add" disabled={busy || !email.trim()}>
+        Add
+      </button>
+    </form>
+  );
+}
+
+function NewTask({ board, notify }: { board: Board; notify: Notify }) {
+  const [title, setTitle] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    if (!title.trim()) return;
+    setBusy(true);
+    try {
+      await board.createTask({ title: title.trim() });
+      setTitle('');
+    } catch (err) {
+      notify(describeError(err, String));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="new-task" onSubmit={(e) => void submit(e)}>
+      <label className="sr-only" htmlFor="new-task-title">
+        New task title
+      </label>
+      <input
+        id="new-task-title"
+        data-testid="task-new-title"
+        placeholder="Add a task…"
+        value={title}
+        maxLength={200}
+        onChange={(e) => setTitle(e.target.value)}
+      />
+      <button
+        className="button primary small"
+        data-testid="task-create"
+        disabled={busy || !title.trim()}
+      >
+        Add
+      </button>
+    </form>
+  );
+}
+
+export const initials = (name: string): string =>
+  name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((part) => part[0].toUpperCase())
+    .join('') || '?';
+
+/** A stable colour per user. */
+export function colourFor(userId: string): string {
+  let hash = 0;
+  for (const ch of userId) hash = (hash * 31 + ch.charCodeAt(0)) | 0;
+  return `hsl(${Math.abs(hash) % 360} 55% 42%)`;
+}
