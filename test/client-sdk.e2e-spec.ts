@@ -138,6 +138,20 @@ describe('Client SDK', () => {
       await resyncAfterDrop(t, t);
     });
 
+    it('shows a lock taken before the board was opened, and its release', async () => {
+      const { client: alice } = await signedUp(t);
+      const { client: bob } = await signedUp(t);
+      const project = await alice.projects.create('Locked before');
+      await alice.projects.addMember(project.id, bob.user!.email);
+      const mine = await alice.openBoard(project.id);
+      const task = await mine.createTask({ title: 'Being edited' });
+      const { expiresAt } = await mine.lockTask(task.id);
+      const theirs = await bob.openBoard(project.id);
+      expect([...theirs.locks]).toEqual([[task.id, { userId: alice.user!.id, expiresAt }]]);
+      await mine.unlockTask(task.id);
+      await eventually(() => theirs.locks.size === 0);
+    });
+
     it('sends a change again when its connection dropped before the answer, and it is made once', async () => {
       const { client } = await signedUp(t);
       const board = await client.openBoard((await client.projects.create('Dropped')).id);

@@ -313,6 +313,29 @@ describe('Live board', () => {
     });
   });
 
+  describe('locks in the join snapshot', () => {
+    it('lists the live locks of the board to a socket that joins later, and none once released', async () => {
+      const [held, free] = [
+        await restCreate(alice, { title: 'Held' }),
+        await restCreate(alice, { title: 'Free' }),
+      ];
+      const holder = await joined(alice);
+      const { expiresAt } = await sendOk<{ expiresAt: string }>(holder, 'task:lock', {
+        projectId,
+        taskId: held.id,
+      });
+      const late = await connect(t.url, '/projects', { token: bob.accessToken });
+      const snapshot = await sendOk<{ tasks: WireTask[]; locks: unknown[] }>(late, 'project:join', {
+        projectId,
+      });
+      expect(snapshot.tasks.map((x) => x.id).sort()).toEqual([held.id, free.id].sort());
+      expect(snapshot.locks).toEqual([{ taskId: held.id, userId: alice.user.id, expiresAt }]);
+      await sendOk(holder, 'task:unlock', { projectId, taskId: held.id });
+      const again = await sendOk<{ locks: unknown[] }>(late, 'project:join', { projectId });
+      expect(again.locks).toEqual([]);
+    });
+  });
+
   describe('BOARD_MAX_TASKS', () => {
     it('refuses the task beyond the limit (LIMIT_EXCEEDED / 409), and a delete frees room', async () => {
       const socket = await joined(alice);

@@ -66,6 +66,7 @@ describe(ProjectsGateway.name, () => {
           ],
           online: [alice.user.id],
           tasks: [],
+          locks: [],
         },
       });
     });

@@ -49,11 +49,13 @@ export class Board extends Emitter<BoardEvents> {
   tasks: Task[] = [];
   members: { userId: string; role: ProjectRole }[] = [];
   online: string[] = [];
-  /** Edit locks seen since the board opened, by task id. */
+  /** Live edit locks by task id: the join's, then as the room announces them. */
   readonly locks = new Map<string, TaskLockInfo>();
   private readonly held = new Map<string, Held>();
   /** Tasks an event touched since the current join was sent. */
   private sinceJoin = new Set<string>();
+  /** Tasks whose lock an event changed since the current join was sent: newer than its snapshot. */
+  private locksSinceJoin = new Set<string>();
   private readonly renewals = new Map<string, ReturnType<typeof setTimeout>>();
   /** The current join: this board's requests wait for it (a reconnected socket is in no room). */
   private joined: Promise<void> = Promise.resolve();
@@ -80,6 +82,7 @@ export class Board extends Emitter<BoardEvents> {
 
   private async joinNow(): Promise<void> {
     this.sinceJoin = new Set();
+    this.locksSinceJoin = new Set();
     try {
       const snapshot = await this.transport.request('project:join', {
         projectId: this.projectId,
@@ -106,7 +109,11 @@ export class Board extends Emitter<BoardEvents> {
     return this.transport.request(name, payload, () => this.joined);
   }
 
-  private rebuild({ members, online, tasks }: JoinedProject): void {
+  private rebuild({ members, online, tasks, locks }: JoinedProject): void {
+    for (const id of this.locks.keys()) if (!this.locksSinceJoin.has(id)) this.locks.delete(id);
+    for (const { taskId, userId, expiresAt } of locks) {
+      if (!this.locksSinceJoin.has(taskId)) this.locks.set(taskId, { userId, expiresAt });
+    }
     const fresh = new Map(tasks.map((task) => [task.id, task]));
     for (const [id, held] of this.held) {
       const newer = this.sinceJoin.has(id) && held.version > (fresh.get(id)?.version ?? 0);
@@ -139,11 +146,13 @@ export class Board extends Emitter<BoardEvents> {
   }
 
   applyLocked({ taskId, userId, expiresAt }: EventPayload<'task:locked'>): void {
+    this.locksSinceJoin.add(taskId);
     this.locks.set(taskId, { userId, expiresAt });
     this.changed();
   }
 
   applyUnlocked({ taskId }: EventPayload<'task:unlocked'>): void {
+    this.locksSinceJoin.add(taskId);
     if (this.locks.delete(taskId)) this.changed();
   }
 

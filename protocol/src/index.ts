@@ -131,6 +131,8 @@ export interface JoinedProject {
   online: string[];
   /** The whole board in board order, read after the socket entered the room. */
   tasks: Task[];
+  /** The edit locks live in that same read (any socket's, this one's included). */
+  locks: { taskId: string; userId: string; expiresAt: string }[];
 }
 
 /** Requests a client may send, with their payloads and replies; each takes an ack callback. */

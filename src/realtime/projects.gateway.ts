@@ -24,6 +24,7 @@ import { MemberAddedEvent, MemberRemovedEvent } from '../projects/membership.eve
 import { type ProjectMembership, ProjectAccessService } from '../projects/project-access.service';
 import { type TaskResponseDto, toTaskResponse } from '../tasks/dto/task.dto';
 import { TaskChangedEvent, TaskCreatedEvent, TaskDeletedEvent } from '../tasks/task-events';
+import type { TaskRecord } from '../tasks/tasks.repository';
 import { type SocketActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
 import { WorkInFlight } from './work-in-flight';
 import { RememberedReplies } from './remembered-replies';
@@ -171,6 +172,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       members: project.members.map(({ userId, role }) => ({ userId, role })),
       online: [...online.keys()].sort(),
       tasks: tasks.map(toTaskResponse),
+      locks: liveLocks(tasks),
     });
   }
 
@@ -455,3 +457,13 @@ const actorOf = (socket: AppSocket): SocketActor => ({
   userId: socket.data.user.id,
   socketId: socket.id,
 });
+
+/** The edit locks of a board read that had not run out at the read. */
+const liveLocks = (tasks: TaskRecord[]): JoinedProject['locks'] => {
+  const now = Date.now();
+  return tasks.flatMap(({ id, lock }) =>
+    lock && lock.expiresAt.getTime() > now
+      ? [{ taskId: id, userId: lock.userId, expiresAt: lock.expiresAt.toISOString() }]
+      : [],
+  );
+};

@@ -151,10 +151,14 @@ test('the editor takes the lock: the other side sees who is editing and cannot m
   browser,
 }) => {
   const [alice, bob] = await twoPeople(browser);
-  await sharedBoard(alice, bob, 'Locks');
+  const projectId = await sharedBoard(alice, bob, 'Locks');
   await createTask(alice.page, 'Contract draft');
   await card(alice.page, 'Contract draft').getByTestId('task-edit').click();
   const lockedBy = card(bob.page, 'Contract draft').getByTestId('task-locked-by');
+  await expect(lockedBy).toHaveText(/Alice Martin is editing/);
+  // A board opened after the lock was taken shows it too (it comes with the join).
+  await bob.page.reload();
+  await openProject(bob.page, projectId);
   await expect(lockedBy).toHaveText(/Alice Martin is editing/);
 
   // Bob tries to move it by keyboard and by dragging: refused, with a message, nothing moves.
@@ -251,6 +255,101 @@ test('a person whose network drops catches up with every change when it comes ba
     await expect(column(bob.page, 'in-progress')).toContainText('Tickets');
   } finally {
     await proxy.close();
+  }
+});
+
+test('a move made while offline on a card someone else moved meanwhile is refused with CONFLICT; the board shows their move', async ({
+  browser,
+}) => {
+  const proxy = new CuttableProxy(PROXY_PORT, APP.port);
+  await proxy.listen();
+  try {
+    const alice = await signedUp(browser, APP.url, 'Alice Martin');
+    const bob = await signedUp(browser, `http://localhost:${PROXY_PORT}`, 'Bob Chen');
+    people.push(alice, bob);
+    await sharedBoard(alice, bob, 'Conflicts');
+    await createTask(alice.page, 'Venue');
+    await expect(card(bob.page, 'Venue')).toHaveAttribute('data-version', '1');
+
+    proxy.goOffline();
+    await expect(bob.page.getByTestId('connection-status')).toHaveAttribute(
+      'data-state',
+      'reconnecting',
+    );
+    await card(alice.page, 'Venue').focus();
+    await alice.page.keyboard.press('Alt+ArrowRight');
+    await expect(column(alice.page, 'in-progress')).toContainText('Venue');
+    // Bob, still seeing version 1, moves it to... the same column: it waits for the connection.
+    await card(bob.page, 'Venue').focus();
+    await bob.page.keyboard.press('Alt+ArrowRight');
+    proxy.goOnline();
+    await expect(
+      bob.page
+        .getByTestId('notice')
+        .filter({ hasText: 'Someone changed this task just before you' }),
+    ).toBeVisible();
+    await expect(card(bob.page, 'Venue')).toHaveAttribute('data-version', '2');
+    await expect(card(alice.page, 'Venue')).toHaveAttribute('data-version', '2');
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('a full board refuses one more card with a short LIMIT_EXCEEDED message', async ({
+  browser,
+}) => {
+  const alice = await signedUp(browser, SHORT_TTL_APP.url, 'Alice Martin');
+  people.push(alice);
+  await createProject(alice.page, 'Small board');
+  for (const title of ['One', 'Two', 'Three']) await createTask(alice.page, title);
+  await alice.page.getByTestId('task-new-title').fill('Four');
+  await alice.page.getByTestId('task-create').click();
+  await expect(alice.page.getByTestId('notice')).toContainText('Limit reached');
+  await expect(alice.page.getByTestId('task-card')).toHaveCount(3);
+  // What was typed is kept, to try again later.
+  await expect(alice.page.getByTestId('task-new-title')).toHaveValue('Four');
+});
+
+test('works from the keyboard alone: add a card, open it, rename it, move it', async ({
+  browser,
+}) => {
+  const alice = await signedUp(browser, APP.url, 'Alice Martin');
+  people.push(alice);
+  await createProject(alice.page, 'Keyboard');
+  const { page } = alice;
+  await page.getByTestId('task-new-title').focus();
+  await page.keyboard.type('Typed card');
+  await page.keyboard.press('Enter');
+  await expect(card(page, 'Typed card')).toBeVisible();
+  // Tab from the form reaches the card; Enter opens it; the title field has the focus.
+  await page.keyboard.press('Tab');
+  await expect(card(page, 'Typed card')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('task-title-input')).toBeFocused();
+  await expect(page.getByTestId('task-save')).toBeEnabled();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('Renamed by keyboard');
+  await page.keyboard.press('Enter');
+  await expect(card(page, 'Renamed by keyboard')).toHaveAttribute('data-version', '2');
+  // The focus comes back to the card; Escape closes an editor without saving.
+  await expect(card(page, 'Renamed by keyboard')).toBeFocused();
+  await page.keyboard.press('Alt+ArrowRight');
+  await expect(column(page, 'in-progress')).toContainText('Renamed by keyboard');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(card(page, 'Renamed by keyboard')).toHaveAttribute('data-version', '3');
+  // Every form control has a name a screen reader can say.
+  for (const control of await page.locator('input, textarea, button').all()) {
+    expect(
+      await control.evaluate(
+        (el) =>
+          (el as HTMLElement).innerText ||
+          el.getAttribute('aria-label') ||
+          (el as HTMLInputElement).labels?.[0]?.textContent ||
+          '',
+      ),
+    ).not.toBe('');
   }
 });
 

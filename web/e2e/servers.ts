@@ -23,12 +23,16 @@ export const FOREIGN_PORT = 4330;
 export const APP = server(4310, {
   CLIENT_ORIGIN: `http://localhost:4310,http://localhost:${PROXY_PORT}`,
 });
-/** The same with access tokens that live 5 s: idle tabs must keep refreshing on their own. */
-export const SHORT_TTL_APP = server(4311, { JWT_ACCESS_TTL: '5s' });
+/**
+ * The same with access tokens that live 5 s (idle tabs must keep refreshing on their own) and
+ * boards of at most 3 tasks (to meet LIMIT_EXCEEDED).
+ */
+export const SHORT_TTL_APP = server(4311, { JWT_ACCESS_TTL: '5s', BOARD_MAX_TASKS: '3' });
 
 /**
  * Each server: its own fresh embedded database, its own origin allowed (the default allows only
- * port 3000), and sign-ups from one test machine not throttled as one abusive address.
+ * port 3000), and sign-ups and handshakes from one test machine not throttled as one abusive
+ * address.
  */
 export function serverEnv({ port, url, env }: AppServer): Record<string, string> {
   return {
@@ -36,6 +40,7 @@ export function serverEnv({ port, url, env }: AppServer): Record<string, string>
     CLIENT_ORIGIN: url,
     DATA_DIR: mkdtempSync(join(tmpdir(), `collabcampus-web-${port}-`)),
     AUTH_RATE_LIMIT: '1000',
+    WS_CONN_RATE_LIMIT: '1000',
     PROJECT_CREATE_RATE_LIMIT: '1000',
     MEMBER_ADD_RATE_LIMIT: '1000',
     LOG_LEVEL: 'warn',

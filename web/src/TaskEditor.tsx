@@ -28,7 +28,7 @@ export function TaskEditor({
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    dialog.current?.showModal();
+    if (!dialog.current?.open) dialog.current?.showModal();
     let live = true;
     let held = false;
     board.lockTask(task.id).then(
