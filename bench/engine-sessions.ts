@@ -6,13 +6,10 @@
  *
  *   npm run build && tsc -p bench/tsconfig.json && node dist/bench/engine-sessions.js [count]
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { Database, freePort, ServerProcess } from './servers';
+import { runBench, type ServerProcess, withOurServer } from './servers';
 
 const ORIGIN = 'http://bench.localhost';
 
@@ -80,47 +77,30 @@ const describeHeld = (held: Held): string =>
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 1000);
-  const work = mkdtempSync(join(tmpdir(), 'cc-engine-sessions-'));
-  const db = await Database.start(join(work, 'db'), join(work, 'db.log'));
-  const server = await ServerProcess.start({
-    kind: 'ours',
-    port: await freePort(),
-    mongodbUri: `${db.uri}/engine_sessions`,
-    appEnv: {
-      NODE_ENV: 'production',
-      JWT_SECRET: randomBytes(48).toString('base64'),
-      REFRESH_TOKEN_SECRET: randomBytes(48).toString('base64'),
-      CLIENT_ORIGIN: ORIGIN,
-    },
-    logFile: join(work, 'app.log'),
-  });
-  try {
-    const idle = serverFigures(server.pid);
-    console.log(`server idle: ${idle.fds} fds, ${idle.rssMiB} MiB RSS`);
-    const silent = await silentWebSockets(server.url, count);
-    const during = serverFigures(server.pid);
-    console.log(`${count} silent WebSocket sessions: ${describeHeld(silent)}`);
-    console.log(`server holding them: ${during.fds} fds, ${during.rssMiB} MiB RSS`);
-    const start = Date.now();
-    while (silent.sockets.some((ws) => ws.readyState === WebSocket.OPEN)) {
-      if (Date.now() - start > 120_000) break;
-      await sleep(250);
-    }
-    const stillOpen = silent.sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
-    console.log(
-      `the server closed the silent sessions after ${((Date.now() - start) / 1000).toFixed(1)} s (${stillOpen} still open)`,
-    );
-    for (const ws of silent.sockets) ws.terminate();
-    const polling = await pollingBurst(server.url, count);
-    console.log(`${count} polling handshakes: ${describeHeld(polling)}`);
-  } finally {
-    await server.stop();
-    await db.stop();
-    rmSync(work, { recursive: true, force: true });
-  }
+  await withOurServer('engine-sessions', { CLIENT_ORIGIN: ORIGIN }, ({ server }) =>
+    measure(count, server),
+  );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+async function measure(count: number, server: ServerProcess): Promise<void> {
+  const idle = serverFigures(server.pid);
+  console.log(`server idle: ${idle.fds} fds, ${idle.rssMiB} MiB RSS`);
+  const silent = await silentWebSockets(server.url, count);
+  const during = serverFigures(server.pid);
+  console.log(`${count} silent WebSocket sessions: ${describeHeld(silent)}`);
+  console.log(`server holding them: ${during.fds} fds, ${during.rssMiB} MiB RSS`);
+  const start = Date.now();
+  while (silent.sockets.some((ws) => ws.readyState === WebSocket.OPEN)) {
+    if (Date.now() - start > 120_000) break;
+    await sleep(250);
+  }
+  const stillOpen = silent.sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
+  console.log(
+    `the server closed the silent sessions after ${((Date.now() - start) / 1000).toFixed(1)} s (${stillOpen} still open)`,
+  );
+  for (const ws of silent.sockets) ws.terminate();
+  const polling = await pollingBurst(server.url, count);
+  console.log(`${count} polling handshakes: ${describeHeld(polling)}`);
+}
+
+runBench(main);

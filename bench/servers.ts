@@ -1,7 +1,9 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { openSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -164,4 +166,59 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   if (!address || typeof address === 'string') throw new Error('no port');
   return address.port;
+}
+
+export interface OurServer {
+  server: ServerProcess;
+  /** The database URI, with the database name. */
+  mongodbUri: string;
+  /** The app's output. */
+  logFile: string;
+}
+
+/**
+ * For the single-purpose benches: a production build of the app (`dist/main`) with fresh secrets
+ * on its own embedded database in a temporary folder, given to `run`, then everything stopped
+ * and removed. `appEnv` adds to or overrides the production settings.
+ */
+export async function withOurServer(
+  name: string,
+  appEnv: Record<string, string>,
+  run: (ours: OurServer) => Promise<void>,
+  port?: number,
+): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), `cc-${name}-`));
+  const db = await Database.start(join(work, 'db'), join(work, 'db.log'));
+  const mongodbUri = `${db.uri}/${name.replace(/\W/g, '_')}`;
+  const logFile = join(work, 'app.log');
+  try {
+    const server = await ServerProcess.start({
+      kind: 'ours',
+      port: port ?? (await freePort()),
+      mongodbUri,
+      appEnv: {
+        NODE_ENV: 'production',
+        JWT_SECRET: randomBytes(48).toString('base64'),
+        REFRESH_TOKEN_SECRET: randomBytes(48).toString('base64'),
+        ...appEnv,
+      },
+      logFile,
+    });
+    try {
+      await run({ server, mongodbUri, logFile });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await db.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A bench's entry point: its error, if any, is printed and the exit status says so. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

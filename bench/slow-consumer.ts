@@ -7,14 +7,11 @@
  *
  *   npm run build && tsc -p bench/tsconfig.json && node dist/bench/slow-consumer.js [limitBytes]
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { seed } from './seed';
-import { Database, freePort, ServerProcess } from './servers';
+import { type OurServer, runBench, withOurServer } from './servers';
 
 const ORIGIN = 'http://bench.localhost';
 
@@ -51,89 +48,71 @@ async function member(url: string, token: string, projectId: string): Promise<So
 
 async function main(): Promise<void> {
   const limit = Number(process.argv[2] ?? 10_000_000);
-  const work = mkdtempSync(join(tmpdir(), 'cc-slow-consumer-'));
-  const db = await Database.start(join(work, 'db'), join(work, 'db.log'));
-  const logFile = join(work, 'app.log');
-  const server = await ServerProcess.start({
-    kind: 'ours',
-    port: await freePort(),
-    mongodbUri: `${db.uri}/slow_consumer`,
-    appEnv: {
-      NODE_ENV: 'production',
-      JWT_SECRET: randomBytes(48).toString('base64'),
-      REFRESH_TOKEN_SECRET: randomBytes(48).toString('base64'),
-      CLIENT_ORIGIN: ORIGIN,
-      WS_EVENT_RATE_LIMIT: '1000000',
-      WS_MAX_BUFFERED_BYTES: String(limit),
-    },
-    logFile,
-  });
-  try {
-    const data = await seed(
-      [server.url],
-      `${db.uri}/slow_consumer`,
-      { users: 3, projects: 1, tasksPerProject: 20, bigBoardTasks: [] },
-      () => undefined,
-    );
-    const [editorUser, slowUser, readerUser] = data.users;
-    const { id: projectId, taskIds } = data.projects[0];
-    const editor = await member(server.url, editorUser.token, projectId);
-    const reader = await member(server.url, readerUser.token, projectId);
-    let received = 0;
-    reader.on('task:edited', () => received++);
-
-    let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid))), 50);
-    const dropped = (): boolean => readFileSync(logFile, 'utf8').includes('slow-consumer');
-    /** 20 edits at a time until `enough()`; returns how many and how many bytes they carried. */
-    const flood = async (enough: (sent: number) => boolean): Promise<[number, number]> => {
-      let sent = 0;
-      let bytes = 0;
-      while (!enough(sent)) {
-        const description = String.fromCharCode(97 + ((sent / 20) % 26)).repeat(4000);
-        const acks = await Promise.all(
-          taskIds.map((taskId) =>
-            editor.emitWithAck('task:edit', { projectId, taskId, description }),
-          ),
-        );
-        bytes += acks.reduce<number>((sum, ack) => sum + JSON.stringify(ack).length, 0);
-        sent += taskIds.length;
-      }
-      return [sent, bytes];
-    };
-
-    const before = rssMiB(server.pid);
-    const slow = await rawMember(server.url, slowUser.token, projectId);
-    slow.pause();
-    const started = Date.now();
-    const [sent, bytes] = await flood((n) => dropped() || n >= 20_000);
-    const elapsed = Date.now() - started;
-    const peakWithSlow = peak;
-    slow.terminate();
-    console.log(`WS_MAX_BUFFERED_BYTES ${limit}`);
-    console.log(`server RSS before: ${before.toFixed(0)} MiB`);
-    console.log(
-      `slow member ${dropped() ? 'dropped' : 'NOT dropped'} after ${sent} broadcasts ` +
-        `(~${(bytes / 1e6).toFixed(1)} MB) in ${elapsed} ms; server RSS peak ${peakWithSlow.toFixed(0)} MiB`,
-    );
-    // The same volume with nobody slow: the RSS the traffic itself costs.
-    peak = 0;
-    await flood((n) => n >= sent);
-    console.log(`same volume, nobody slow: server RSS peak ${peak.toFixed(0)} MiB`);
-    // Reader saw every edit of both floods (the server acks after broadcasting).
-    await reader.emitWithAck('project:leave', { projectId });
-    console.log(`reading member received ${received} of ${2 * sent} broadcasts`);
-    clearInterval(sampler);
-    editor.close();
-    reader.close();
-  } finally {
-    await server.stop();
-    await db.stop();
-    rmSync(work, { recursive: true, force: true });
-  }
+  await withOurServer(
+    'slow-consumer',
+    { CLIENT_ORIGIN: ORIGIN, WS_EVENT_RATE_LIMIT: '1000000', WS_MAX_BUFFERED_BYTES: String(limit) },
+    (ours) => measure(limit, ours),
+  );
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+async function measure(limit: number, { server, mongodbUri, logFile }: OurServer): Promise<void> {
+  const data = await seed(
+    [server.url],
+    mongodbUri,
+    { users: 3, projects: 1, tasksPerProject: 20, bigBoardTasks: [] },
+    () => undefined,
+  );
+  const [editorUser, slowUser, readerUser] = data.users;
+  const { id: projectId, taskIds } = data.projects[0];
+  const editor = await member(server.url, editorUser.token, projectId);
+  const reader = await member(server.url, readerUser.token, projectId);
+  let received = 0;
+  reader.on('task:edited', () => received++);
+
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid))), 50);
+  const dropped = (): boolean => readFileSync(logFile, 'utf8').includes('slow-consumer');
+  /** 20 edits at a time until `enough()`; returns how many and how many bytes they carried. */
+  const flood = async (enough: (sent: number) => boolean): Promise<[number, number]> => {
+    let sent = 0;
+    let bytes = 0;
+    while (!enough(sent)) {
+      const description = String.fromCharCode(97 + ((sent / 20) % 26)).repeat(4000);
+      const acks = await Promise.all(
+        taskIds.map((taskId) =>
+          editor.emitWithAck('task:edit', { projectId, taskId, description }),
+        ),
+      );
+      bytes += acks.reduce<number>((sum, ack) => sum + JSON.stringify(ack).length, 0);
+      sent += taskIds.length;
+    }
+    return [sent, bytes];
+  };
+
+  const before = rssMiB(server.pid);
+  const slow = await rawMember(server.url, slowUser.token, projectId);
+  slow.pause();
+  const started = Date.now();
+  const [sent, bytes] = await flood((n) => dropped() || n >= 20_000);
+  const elapsed = Date.now() - started;
+  const peakWithSlow = peak;
+  slow.terminate();
+  console.log(`WS_MAX_BUFFERED_BYTES ${limit}`);
+  console.log(`server RSS before: ${before.toFixed(0)} MiB`);
+  console.log(
+    `slow member ${dropped() ? 'dropped' : 'NOT dropped'} after ${sent} broadcasts ` +
+      `(~${(bytes / 1e6).toFixed(1)} MB) in ${elapsed} ms; server RSS peak ${peakWithSlow.toFixed(0)} MiB`,
+  );
+  // The same volume with nobody slow: the RSS the traffic itself costs.
+  peak = 0;
+  await flood((n) => n >= sent);
+  console.log(`same volume, nobody slow: server RSS peak ${peak.toFixed(0)} MiB`);
+  // Reader saw every edit of both floods (the server acks after broadcasting).
+  await reader.emitWithAck('project:leave', { projectId });
+  console.log(`reading member received ${received} of ${2 * sent} broadcasts`);
+  clearInterval(sampler);
+  editor.close();
+  reader.close();
+}
+
+runBench(main);

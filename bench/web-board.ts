@@ -7,36 +7,29 @@
  *   npm run build && npx vite build -c web/vite.config.ts && tsc -p bench/tsconfig.json \
  *     && node dist/bench/web-board.js
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium } from '@playwright/test';
 import { BENCH_PASSWORD, seed } from './seed';
-import { Database, freePort, REPO, ServerProcess } from './servers';
+import { freePort, REPO, runBench, withOurServer } from './servers';
 
 const RUNS = 3;
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'cc-web-board-'));
-  const db = await Database.start(join(work, 'db'), join(work, 'db.log'));
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const server = await ServerProcess.start({
-    kind: 'ours',
+  await withOurServer(
+    'web-board',
+    // Reloads measure rendering here, not the per-IP handshake limit (5 a minute by default).
+    { CLIENT_ORIGIN: url, LOG_LEVEL: 'warn', WS_CONN_RATE_LIMIT: '1000' },
+    (ours) => measure(url, ours.mongodbUri),
     port,
-    mongodbUri: `${db.uri}/web_board`,
-    appEnv: {
-      NODE_ENV: 'production',
-      JWT_SECRET: randomBytes(48).toString('base64'),
-      REFRESH_TOKEN_SECRET: randomBytes(48).toString('base64'),
-      CLIENT_ORIGIN: url,
-      LOG_LEVEL: 'warn',
-    },
-    logFile: join(work, 'app.log'),
-  });
+  );
+}
+
+async function measure(url: string, mongodbUri: string): Promise<void> {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -45,7 +38,7 @@ async function main(): Promise<void> {
     const sizes = [500, 2000];
     const data = await seed(
       [url],
-      `${db.uri}/web_board`,
+      mongodbUri,
       { users: 1, projects: 0, tasksPerProject: 0, bigBoardTasks: sizes },
       (line) => console.log(`seed: ${line}`),
     );
@@ -100,13 +93,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
-    await server.stop();
-    await db.stop();
-    rmSync(work, { recursive: true, force: true });
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

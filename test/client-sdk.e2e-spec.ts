@@ -138,6 +138,21 @@ describe('Client SDK', () => {
       await resyncAfterDrop(t, t);
     });
 
+    it('keeps two open boards of one project live, and the room joined until the last one closes', async () => {
+      const { client: alice } = await signedUp(t);
+      const { client: bob } = await signedUp(t);
+      const project = await alice.projects.create('Shown twice');
+      await alice.projects.addMember(project.id, bob.user!.email);
+      const [first, second] = [await bob.openBoard(project.id), await bob.openBoard(project.id)];
+      const mine = await alice.openBoard(project.id);
+      await mine.createTask({ title: 'Seen by both' });
+      await eventually(() => first.tasks.length === 1 && second.tasks.length === 1);
+      first.close();
+      await mine.createTask({ title: 'Still seen' });
+      await eventually(() => second.tasks.length === 2);
+      expect(first.tasks).toHaveLength(1);
+    });
+
     it('shows a lock taken before the board was opened, and its release', async () => {
       const { client: alice } = await signedUp(t);
       const { client: bob } = await signedUp(t);

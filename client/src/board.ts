@@ -66,7 +66,7 @@ export class Board extends Emitter<BoardEvents> {
   constructor(
     readonly projectId: string,
     private readonly transport: BoardTransport,
-    private readonly onClose: (board: Board) => void,
+    private readonly onClose: (board: Board, leave: boolean) => void,
   ) {
     super();
   }
@@ -173,7 +173,7 @@ export class Board extends Emitter<BoardEvents> {
 
   /** The user lost membership: the server has taken the socket out of the room. */
   applyRemoved(): void {
-    this.shut();
+    this.shut(false);
     this.emit('removed', undefined);
   }
 
@@ -264,18 +264,16 @@ export class Board extends Emitter<BoardEvents> {
     await this.request('task:unlock', { projectId: this.projectId, taskId });
   }
 
-  /** Leaves the room; the board stops changing. */
+  /** The board stops changing; the room is left unless another open board shows the project. */
   close(): void {
-    if (this.closed) return;
-    this.shut();
-    this.transport.request('project:leave', { projectId: this.projectId }).catch(() => undefined);
+    if (!this.closed) this.shut(true);
   }
 
-  private shut(): void {
+  private shut(leave: boolean): void {
     this.closed = true;
     for (const timer of this.renewals.values()) clearTimeout(timer);
     this.renewals.clear();
-    this.onClose(this);
+    this.onClose(this, leave);
   }
 
   /**

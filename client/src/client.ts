@@ -153,7 +153,7 @@ export class Client extends Emitter<ClientEvents> {
 
   /** Opens a project's live board: joined now, and again after every reconnect. */
   async openBoard(projectId: string): Promise<Board> {
-    const board = new Board(projectId, this, (b) => this.boards.delete(b));
+    const board = new Board(projectId, this, (b, leave) => this.closed(b, leave));
     this.boards.add(board);
     try {
       await board.join();
@@ -238,16 +238,26 @@ export class Client extends Emitter<ClientEvents> {
       // Every open board re-joins and rebuilds from its snapshot.
       for (const board of this.boards) board.join().catch(() => undefined);
     });
-    projects.on('task:created', ({ projectId, task }) => this.board(projectId)?.applyTask(task));
-    projects.on('task:edited', ({ projectId, task }) => this.board(projectId)?.applyTask(task));
-    projects.on('task_updated', ({ projectId, task }) => this.board(projectId)?.applyTask(task));
-    projects.on('task:deleted', (e) => this.board(e.projectId)?.applyDeleted(e));
-    projects.on('task:locked', (e) => this.board(e.projectId)?.applyLocked(e));
-    projects.on('task:unlocked', (e) => this.board(e.projectId)?.applyUnlocked(e));
-    projects.on('presence:update', (e) => this.board(e.projectId)?.applyPresence(e));
-    projects.on('member:added', (e) => this.board(e.projectId)?.applyMemberAdded(e));
-    projects.on('member:removed', (e) => this.board(e.projectId)?.applyMemberRemoved(e));
-    projects.on('project:removed', ({ projectId }) => this.board(projectId)?.applyRemoved());
+    projects.on('task:created', ({ projectId, task }) =>
+      this.toBoards(projectId, (b) => b.applyTask(task)),
+    );
+    projects.on('task:edited', ({ projectId, task }) =>
+      this.toBoards(projectId, (b) => b.applyTask(task)),
+    );
+    projects.on('task_updated', ({ projectId, task }) =>
+      this.toBoards(projectId, (b) => b.applyTask(task)),
+    );
+    projects.on('task:deleted', (e) => this.toBoards(e.projectId, (b) => b.applyDeleted(e)));
+    projects.on('task:locked', (e) => this.toBoards(e.projectId, (b) => b.applyLocked(e)));
+    projects.on('task:unlocked', (e) => this.toBoards(e.projectId, (b) => b.applyUnlocked(e)));
+    projects.on('presence:update', (e) => this.toBoards(e.projectId, (b) => b.applyPresence(e)));
+    projects.on('member:added', (e) => this.toBoards(e.projectId, (b) => b.applyMemberAdded(e)));
+    projects.on('member:removed', (e) =>
+      this.toBoards(e.projectId, (b) => b.applyMemberRemoved(e)),
+    );
+    projects.on('project:removed', ({ projectId }) =>
+      this.toBoards(projectId, (b) => b.applyRemoved()),
+    );
     notifications.on('project:added', (e) => this.emit('projectAdded', e));
     notifications.on('project:removed', (e) => this.emit('projectRemoved', e));
   }
@@ -368,9 +378,19 @@ export class Client extends Emitter<ClientEvents> {
     );
   }
 
-  private board(projectId: string): Board | undefined {
-    for (const board of this.boards) if (board.projectId === projectId) return board;
-    return undefined;
+  /** Every open board of the project gets its events (an app may show one project twice). */
+  private toBoards(projectId: string, apply: (board: Board) => void): void {
+    for (const board of [...this.boards]) if (board.projectId === projectId) apply(board);
+  }
+
+  /**
+   * A board closed (`leave`: by the app, not by a removal): the socket leaves the room once no
+   * open board of that project is left.
+   */
+  private closed(board: Board, leave: boolean): void {
+    this.boards.delete(board);
+    if (!leave || [...this.boards].some((b) => b.projectId === board.projectId)) return;
+    this.request('project:leave', { projectId: board.projectId }).catch(() => undefined);
   }
 
   private setStatus(status: ClientStatus): void {

@@ -211,15 +211,18 @@ test('a tab left idle for 20 s with 5-second access tokens still works, without 
   expect(refreshes.every((status) => status === 200)).toBe(true);
 });
 
-test('a person whose network drops catches up with every change when it comes back', async ({
-  browser,
-}) => {
-  const proxy = new CuttableProxy(PROXY_PORT, APP.port);
-  await proxy.listen();
-  try {
-    const alice = await signedUp(browser, APP.url, 'Alice Martin');
-    const bob = await signedUp(browser, `http://localhost:${PROXY_PORT}`, 'Bob Chen');
-    people.push(alice, bob);
+test.describe('behind a network the test can cut', () => {
+  let proxy: CuttableProxy;
+  test.beforeEach(async () => {
+    proxy = new CuttableProxy(PROXY_PORT, APP.port);
+    await proxy.listen();
+  });
+  test.afterEach(() => proxy.close());
+
+  test('a person whose network drops catches up with every change when it comes back', async ({
+    browser,
+  }) => {
+    const [alice, bob] = await bobBehind(proxy, browser);
     await sharedBoard(alice, bob, 'Field trip');
     for (const title of ['Tickets', 'Permission slips', 'Lunch'])
       await createTask(alice.page, title);
@@ -253,20 +256,12 @@ test('a person whose network drops catches up with every change when it comes ba
         );
     await expect.poll(() => board(bob.page), { timeout: 15_000 }).toEqual(await board(alice.page));
     await expect(column(bob.page, 'in-progress')).toContainText('Tickets');
-  } finally {
-    await proxy.close();
-  }
-});
+  });
 
-test('a move made while offline on a card someone else moved meanwhile is refused with CONFLICT; the board shows their move', async ({
-  browser,
-}) => {
-  const proxy = new CuttableProxy(PROXY_PORT, APP.port);
-  await proxy.listen();
-  try {
-    const alice = await signedUp(browser, APP.url, 'Alice Martin');
-    const bob = await signedUp(browser, `http://localhost:${PROXY_PORT}`, 'Bob Chen');
-    people.push(alice, bob);
+  test('a move made while offline on a card someone else moved meanwhile is refused with CONFLICT; the board shows their move', async ({
+    browser,
+  }) => {
+    const [alice, bob] = await bobBehind(proxy, browser);
     await sharedBoard(alice, bob, 'Conflicts');
     await createTask(alice.page, 'Venue');
     await expect(card(bob.page, 'Venue')).toHaveAttribute('data-version', '1');
@@ -290,9 +285,7 @@ test('a move made while offline on a card someone else moved meanwhile is refuse
     ).toBeVisible();
     await expect(card(bob.page, 'Venue')).toHaveAttribute('data-version', '2');
     await expect(card(alice.page, 'Venue')).toHaveAttribute('data-version', '2');
-  } finally {
-    await proxy.close();
-  }
+  });
 });
 
 test('a full board refuses one more card with a short LIMIT_EXCEEDED message', async ({
@@ -438,6 +431,17 @@ test('a page from another origin cannot open a socket or refresh with the cookie
     site.close();
   }
 });
+
+/** Alice on the app, Bob reaching it through `proxy`: his network is the test's to cut. */
+async function bobBehind(
+  proxy: CuttableProxy,
+  browser: Parameters<typeof signedUp>[0],
+): Promise<[Person, Person]> {
+  const alice = await signedUp(browser, APP.url, 'Alice Martin');
+  const bob = await signedUp(browser, `http://localhost:${proxy.port}`, 'Bob Chen');
+  people.push(alice, bob);
+  return [alice, bob];
+}
 
 /** A real pointer drag: press, move in steps (dnd-kit starts after 5 px), release. */
 async function dragTo(

@@ -1,6 +1,6 @@
 import type { Client } from '@collabcampus/client';
 import type { Project, User } from '@collabcampus/protocol';
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { BoardView } from './BoardView';
 import { useStatus } from './hooks';
 import { describeError } from './messages';
@@ -25,9 +25,13 @@ export function Workspace({
     client.projects.list().then(setProjects, (err: unknown) => notify(describeError(err, String)));
   }, [client, notify]);
 
-  // Listed on sign-in and after every reconnect (memberships may have changed meanwhile).
+  // Listed at once (REST needs no socket), and again after every reconnect: memberships may
+  // have changed while the live notifications could not arrive.
+  useEffect(reload, [reload]);
+  const lastStatus = useRef(status);
   useEffect(() => {
-    if (status === 'online') reload();
+    if (status === 'online' && lastStatus.current === 'reconnecting') reload();
+    lastStatus.current = status;
   }, [status, reload]);
 
   useEffect(() => {
