@@ -163,6 +163,7 @@ async function main(): Promise<void> {
       results.handshakes = {
         ours: await step('handshakes, ours', () => workloads.handshakes(ctx, 'ours')),
         bare: await step('handshakes, bare', () => workloads.handshakes(ctx, 'bare')),
+        seed: await step('handshakes, seed design', () => workloads.handshakes(ctx, 'seed')),
       };
     }
     if (wanted('moves')) {
@@ -178,6 +179,9 @@ async function main(): Promise<void> {
           bare: await step(`task_moved ${sockets}, bare`, () =>
             workloads.moves(ctx, 'bare', sockets),
           ),
+          seed: await step(`task_moved ${sockets}, seed design`, () =>
+            workloads.moves(ctx, 'seed', sockets),
+          ),
         };
       }
     }
@@ -186,6 +190,7 @@ async function main(): Promise<void> {
         ours: await step('fan-out, ours', () => workloads.fanout(ctx, 'ours')),
         'bare+db': await step('fan-out, bare+db', () => workloads.fanout(ctx, 'bare+db')),
         bare: await step('fan-out, bare', () => workloads.fanout(ctx, 'bare')),
+        seed: await step('fan-out, seed design', () => workloads.fanout(ctx, 'seed')),
       };
     }
     if (wanted('memory')) {

@@ -12,7 +12,7 @@ import { MEMORY_REQUEST, type MemoryReply } from './protocol';
 export const REPO = join(__dirname, '..', '..');
 const READY_TIMEOUT_MS = 60_000;
 
-export type ServerKind = 'ours' | 'bare' | 'bare+db';
+export type ServerKind = 'ours' | 'bare' | 'bare+db' | 'seed';
 
 export interface ServerOptions {
   kind: ServerKind;
@@ -42,7 +42,14 @@ export class ServerProcess {
     const env =
       kind === 'ours'
         ? { ...process.env, ...options.appEnv, PORT: String(port), MONGODB_URI: options.mongodbUri }
-        : { ...process.env, PORT: String(port), BENCH_MODE: kind, MONGODB_URI: options.mongodbUri };
+        : {
+            ...process.env,
+            PORT: String(port),
+            BENCH_MODE: kind,
+            MONGODB_URI: options.mongodbUri,
+            // The seed design verifies the app's tokens with the app's key.
+            JWT_SECRET: options.appEnv.JWT_SECRET,
+          };
     const log = openSync(options.logFile, 'a');
     const child = fork(script, [], {
       cwd: REPO,
