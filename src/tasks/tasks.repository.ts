@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import mongoose, { type Model, type Types } from 'mongoose';
+import mongoose, { type Model, Types } from 'mongoose';
 import { FIRST_POSITION, Task, type TaskStatus } from './task.schema';
 
 export interface TaskLockRecord {
@@ -99,23 +99,29 @@ export class TasksRepository implements OnModuleInit {
     return doc && toTaskRecord(doc);
   }
 
-  /** Sets the changes and bumps the version; null when a precondition failed. */
+  /**
+   * Sets the changes and bumps the version; null when a precondition failed. Through the driver:
+   * this is every move's and edit's one write, its filter and update are built here from
+   * checked primitives, and Mongoose's query machinery cost more than the write itself
+   * (bench/profiles: about a tenth of the server's CPU per move).
+   */
   async change(when: WriteConditions, changes: TaskChanges): Promise<TaskRecord | null> {
-    const doc = await this.tasks
-      .findOneAndUpdate(
-        conditionsFilter(when),
-        { $set: changes, $inc: { version: 1 } },
-        { new: true },
-      )
-      .lean<TaskDoc>()
-      .exec();
-    return doc && toTaskRecord(doc);
+    const set: Record<string, unknown> = { updatedAt: new Date() };
+    // An absent field keeps its value (the driver would store undefined as null).
+    for (const [field, value] of Object.entries(changes))
+      if (value !== undefined) set[field] = value;
+    const doc = await this.tasks.collection.findOneAndUpdate(
+      conditions(when),
+      { $set: set, $inc: { version: 1 } },
+      { returnDocument: 'after' },
+    );
+    return doc && toTaskRecord(doc as TaskDoc);
   }
 
   /** Deletes the task; returns it as it was, or null when a precondition failed. */
   async delete(when: WriteConditions): Promise<TaskRecord | null> {
-    const doc = await this.tasks.findOneAndDelete(conditionsFilter(when)).lean<TaskDoc>().exec();
-    return doc && toTaskRecord(doc);
+    const doc = await this.tasks.collection.findOneAndDelete(conditions(when));
+    return doc && toTaskRecord(doc as TaskDoc);
   }
 
   /**
@@ -133,7 +139,7 @@ export class TasksRepository implements OnModuleInit {
         {
           _id: take.taskId,
           projectId: take.projectId,
-          ...unlockedFor(take.lock.socketId, take.now),
+          ...unlockedFor(take.lock.socketId, take.now, mongoose.trusted),
         },
         { $set: { lock: take.lock } },
         // A lock is not a change of the task: its version and updatedAt stay as they are.
@@ -179,19 +185,27 @@ export class TasksRepository implements OnModuleInit {
 }
 
 /** Filter: the task has no lock, an expired one, or one held by `socketId` (when given). */
-const unlockedFor = (socketId: string | null, now: Date): mongoose.FilterQuery<Task> => ({
+/**
+ * Not locked by another connection at `now`: no lock, a lock past its expiry, or the writer's own
+ * (null: a REST writer, whom every live lock blocks). In a Mongoose filter the operator is
+ * passed through `trust`: sanitizeFilter would neutralise it, and this one is built here.
+ */
+const unlockedFor = (
+  socketId: string | null,
+  now: Date,
+  trust: (operator: object) => object = (operator) => operator,
+) => ({
   $or: [
     { lock: null },
-    // sanitizeFilter would neutralise our own operator; this one is built here, not by a client.
-    { 'lock.expiresAt': mongoose.trusted({ $lte: now }) },
+    { 'lock.expiresAt': trust({ $lte: now }) },
     ...(socketId === null ? [] : [{ 'lock.socketId': socketId }]),
   ],
 });
 
-/** Filter: every precondition of a conditional write, so that it is one atomic operation. */
-const conditionsFilter = (when: WriteConditions): mongoose.FilterQuery<Task> => ({
-  _id: when.taskId,
-  projectId: when.projectId,
+/** Driver filter: every precondition of a conditional write, so that it is one atomic operation. */
+const conditions = (when: WriteConditions): mongoose.mongo.Filter<mongoose.mongo.Document> => ({
+  _id: new Types.ObjectId(when.taskId),
+  projectId: new Types.ObjectId(when.projectId),
   ...(when.expectedVersion === undefined ? {} : { version: when.expectedVersion }),
   ...unlockedFor(when.socketId, when.now),
 });
