@@ -22,7 +22,7 @@ import {
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useBoardRevision } from './hooks';
 import { describeError } from './messages';
-import { Column, TaskCard } from './TaskCard';
+import { type CardActions, Column, TaskCard } from './TaskCard';
 import { TaskEditor } from './TaskEditor';
 
 type Notify = (text: string, tone?: 'error' | 'info') => void;
@@ -33,11 +33,15 @@ export const COLUMN_TITLES: Record<TaskStatus, string> = {
   done: 'Done',
 };
 
-/** Prefer the card under the pointer; else its column (drop at the end); else what overlaps. */
+interface Drag {
+  dragStart: (event: DragStartEvent) => void;
+  dragEnd: (event: DragEndEvent) => void;
+  dragCancel: () => void;
+}
+
+/** The column under the pointer, else the one the dragged card overlaps most. */
 const collide: CollisionDetection = (args) => {
   const hits = pointerWithin(args);
-  const cards = hits.filter((hit) => String(hit.id).startsWith('card:'));
-  if (cards.length) return cards;
   return hits.length ? hits : rectIntersection(args);
 };
 
@@ -105,6 +109,20 @@ export function BoardView({
   }, [board, board?.tasks]);
 
   const sensors = useSensors(useSensor(PointerSensor, { activationConstraint: { distance: 5 } }));
+  // The cards get one stable object that calls whatever this render defined.
+  const current = useRef<(CardActions & Drag) | null>(null);
+  const actions = useMemo<CardActions & Drag>(
+    () => ({
+      open: (task) => current.current?.open(task),
+      moveByKey: (task, key) => current.current?.moveByKey(task, key) ?? false,
+      focused: (task) => current.current?.focused(task),
+      // DndContext re-renders every draggable when its handlers change: these never do.
+      dragStart: (event) => current.current?.dragStart(event),
+      dragEnd: (event) => current.current?.dragEnd(event),
+      dragCancel: () => current.current?.dragCancel(),
+    }),
+    [],
+  );
 
   if (failed) return <div className="empty">{failed}</div>;
   if (!board) return <div className="empty muted">Opening the board…</div>;
@@ -149,36 +167,50 @@ export function BoardView({
     return true;
   };
 
-  const onDragStart = ({ active }: DragStartEvent): void => {
-    setDragged(board.tasks.find((t) => t.id === active.id) ?? null);
+  current.current = {
+    open: (task) => {
+      // Claimed before the lock is asked for: its own task:locked is no stranger.
+      mine.current.add(task.id);
+      setEditing(task);
+    },
+    moveByKey,
+    focused: (task) => setFocusId(task.id),
+    dragStart: ({ active }) => setDragged(board.tasks.find((t) => t.id === active.id) ?? null),
+    dragEnd: (event) => onDragEnd(event),
+    dragCancel: () => setDragged(null),
   };
 
+  /**
+   * Dropped on a column: the card goes before the first card whose middle is below the dragged
+   * card's middle, or last. (Only columns are drop targets: two thousand droppable cards made
+   * every board change re-render every card.)
+   */
   const onDragEnd = ({ active, over }: DragEndEvent): void => {
     setDragged(null);
     const task = board.tasks.find((t) => t.id === active.id);
     if (!task || !over) return;
-    const target = String(over.id);
-    if (target.startsWith('column:')) {
-      const status = target.slice('column:'.length) as TaskStatus;
-      const column = columns.get(status)!;
-      if (column[column.length - 1]?.id === task.id) return;
-      void move(task, { status }, `to the end of ${COLUMN_TITLES[status]}`);
-      return;
-    }
-    const neighbour = board.tasks.find((t) => `card:${t.id}` === target);
-    if (!neighbour || neighbour.id === task.id) return;
-    // Above the middle of the card it is dropped on: before it; below: after it.
+    const status = String(over.id).slice('column:'.length) as TaskStatus;
+    const column = columns.get(status)!;
     const dropped = active.rect.current.translated;
-    const above = dropped
-      ? dropped.top + dropped.height / 2 < over.rect.top + over.rect.height / 2
-      : true;
-    void move(
-      task,
-      above
-        ? { status: neighbour.status, beforeTaskId: neighbour.id }
-        : { status: neighbour.status, afterTaskId: neighbour.id },
-      `${above ? 'before' : 'after'} “${neighbour.title}”`,
+    const middle = dropped ? dropped.top + dropped.height / 2 : Number.POSITIVE_INFINITY;
+    const cards = document.querySelectorAll<HTMLElement>(
+      `[data-testid="column-${status}"] [data-testid="task-card"]`,
     );
+    const next = [...cards].find((card) => {
+      if (card.dataset.taskId === task.id) return false;
+      const { top, height } = card.getBoundingClientRect();
+      return middle < top + height / 2;
+    });
+    const neighbour = next && column.find((t) => t.id === next.dataset.taskId);
+    // Where it is in that column now (-1: it comes from another column).
+    const index = column.findIndex((t) => t.id === task.id);
+    const unmoved = index !== -1 && column[index + 1]?.id === neighbour?.id;
+    if (unmoved) return;
+    if (neighbour) {
+      void move(task, { status, beforeTaskId: neighbour.id }, `before “${neighbour.title}”`);
+    } else {
+      void move(task, { status }, `to the end of ${COLUMN_TITLES[status]}`);
+    }
   };
 
   const isOwner = project.owner === me.id || people.get(me.id)?.role === 'owner';
@@ -209,9 +241,9 @@ export function BoardView({
       <DndContext
         sensors={sensors}
         collisionDetection={collide}
-        onDragStart={onDragStart}
-        onDragEnd={onDragEnd}
-        onDragCancel={() => setDragged(null)}
+        onDragStart={actions.dragStart}
+        onDragEnd={actions.dragEnd}
+        onDragCancel={actions.dragCancel}
       >
         <div className="columns">
           {TASK_STATUSES.map((status) => (
@@ -229,13 +261,7 @@ export function BoardView({
                     key={task.id}
                     task={task}
                     lockedBy={holder ? nameOf(holder) : null}
-                    onOpen={() => {
-                      // Claimed before the lock is asked for: its own task:locked is no stranger.
-                      mine.current.add(task.id);
-                      setEditing(task);
-                    }}
-                    onMoveKey={(key) => moveByKey(task, key)}
-                    onFocus={() => setFocusId(task.id)}
+                    actions={actions}
                   />
                 );
               })}
@@ -243,7 +269,7 @@ export function BoardView({
           ))}
         </div>
         <DragOverlay dropAnimation={null}>
-          {dragged ? <TaskCard task={dragged} lockedBy={null} overlay onOpen={() => {}} /> : null}
+          {dragged ? <TaskCard task={dragged} lockedBy={null} overlay /> : null}
         </DragOverlay>
       </DndContext>
       {editing && (
@@ -252,8 +278,8 @@ export function BoardView({
           task={editing}
           nameOf={nameOf}
           notify={notify}
+          onReleased={(taskId) => mine.current.delete(taskId)}
           onClose={() => {
-            mine.current.delete(editing.id);
             setFocusId(editing.id);
             setEditing(null);
           }}

@@ -1,6 +1,6 @@
 import { useDraggable, useDroppable } from '@dnd-kit/core';
 import type { Task, TaskStatus } from '@collabcampus/protocol';
-import type { KeyboardEvent, ReactNode } from 'react';
+import { type KeyboardEvent, memo, type ReactNode } from 'react';
 
 export function Column({
   status,
@@ -18,6 +18,7 @@ export function Column({
   const { setNodeRef, isOver } = useDroppable({ id: `column:${status}` });
   return (
     <section
+      ref={setNodeRef}
       className={`column${isOver ? ' column-over' : ''}`}
       data-testid={`column-${status}`}
       aria-labelledby={`column-title-${status}`}
@@ -32,37 +33,42 @@ export function Column({
         </span>
       </header>
       {header}
-      <ul ref={setNodeRef} className="cards" aria-label={title}>
+      <ul className="cards" aria-label={title}>
         {children}
       </ul>
     </section>
   );
 }
 
+/** What a card asks of its board; stable across renders, so unchanged cards do not re-render. */
+export interface CardActions {
+  open(task: Task): void;
+  /** Alt+key on the card: whether the key was a move. */
+  moveByKey(task: Task, key: string): boolean;
+  focused(task: Task): void;
+}
+
 /**
  * A card: draggable unless someone else is editing it; focusable, with the contract's keyboard
- * moves (Alt+arrows) and Enter to open it.
+ * moves (Alt+arrows) and Enter to open it. Memoised: a change re-renders the changed cards only
+ * (a board may hold 2,000).
  */
-export function TaskCard({
+export const TaskCard = memo(function TaskCard({
   task,
   lockedBy,
   overlay = false,
-  onOpen,
-  onMoveKey,
-  onFocus,
+  actions,
 }: {
   task: Task;
   lockedBy: string | null;
   overlay?: boolean;
-  onOpen: () => void;
-  onMoveKey?: (key: string) => boolean;
-  onFocus?: () => void;
+  actions?: CardActions;
 }) {
+  const onOpen = (): void => actions?.open(task);
   const draggable = useDraggable({ id: task.id, disabled: overlay || lockedBy !== null });
-  const droppable = useDroppable({ id: `card:${task.id}`, disabled: overlay });
   const onKeyDown = (event: KeyboardEvent<HTMLLIElement>): void => {
     if (event.target !== event.currentTarget) return;
-    if (event.altKey && onMoveKey?.(event.key)) {
+    if (event.altKey && actions?.moveByKey(task, event.key)) {
       event.preventDefault();
     } else if (event.key === 'Enter' && !event.altKey) {
       event.preventDefault();
@@ -77,10 +83,7 @@ export function TaskCard({
   ].join(' ');
   return (
     <li
-      ref={(node) => {
-        draggable.setNodeRef(node);
-        droppable.setNodeRef(node);
-      }}
+      ref={draggable.setNodeRef}
       className={className}
       data-testid={overlay ? undefined : 'task-card'}
       data-task-id={overlay ? undefined : task.id}
@@ -89,7 +92,7 @@ export function TaskCard({
       aria-label={`${task.title}${lockedBy ? `, being edited by ${lockedBy}` : ''}`}
       aria-roledescription="task card"
       onKeyDown={onKeyDown}
-      onFocus={(event) => event.target === event.currentTarget && onFocus?.()}
+      onFocus={(event) => event.target === event.currentTarget && actions?.focused(task)}
       {...draggable.listeners}
     >
       <div className="card-title">{task.title}</div>
@@ -118,4 +121,4 @@ export function TaskCard({
       </div>
     </li>
   );
-}
+});
