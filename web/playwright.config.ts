@@ -1,10 +1,11 @@
 import { defineConfig } from '@playwright/test';
-import { APP, SHORT_TTL_APP, serverEnv } from './e2e/servers';
+import { APP, SHORT_TTL_APP, serverEnv, THROTTLED_APP } from './e2e/servers';
 
 /**
  * The web app in a real browser: Debian's Chromium (test tools cannot download browsers here),
  * against the real server and its embedded database, started as `npm start` would (built app,
- * no configuration) on two ports: one as shipped, one with 5-second access tokens.
+ * no configuration) on three ports: as shipped, with 5-second access tokens, and with a handshake
+ * limit the tests can reach.
  */
 export default defineConfig({
   testDir: './e2e',
@@ -25,7 +26,7 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
   },
-  webServer: [APP, SHORT_TTL_APP].map((server) => ({
+  webServer: [APP, SHORT_TTL_APP, THROTTLED_APP].map((server) => ({
     command: 'node ../dist/main',
     url: `${server.url}/api/health/ready`,
     env: serverEnv(server),

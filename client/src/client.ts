@@ -43,6 +43,12 @@ interface ClientEvents extends Record<string, unknown> {
   signedOut: { reason: SignOutReason };
   projectAdded: { projectId: string; name: string };
   projectRemoved: { projectId: string };
+  /**
+   * A connection attempt failed: `message` is the server's refusal (`Too many connections`,
+   * `Unauthorized`, ...) or the transport's error. The SDK tries again by itself; this is for
+   * telling the user why the status is not 'online' yet.
+   */
+  connectError: { message: string };
 }
 
 type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -283,7 +289,9 @@ export class Client extends Emitter<ClientEvents> {
       }
     });
     socket.on('connect_error', (err) => {
-      if (!this.session.signedIn || socket.active) return; // the manager retries by itself
+      if (!this.session.signedIn) return;
+      this.emit('connectError', { message: err.message });
+      if (socket.active) return; // the manager retries by itself
       if (err.message === 'Unauthorized') this.recover(socket);
       else this.retryLater(socket);
     });

@@ -12,7 +12,7 @@ import {
   signedUp,
 } from './helpers';
 import { CuttableProxy, foreignSite } from './network';
-import { APP, FOREIGN_PORT, PROXY_PORT, SHORT_TTL_APP } from './servers';
+import { APP, FOREIGN_PORT, PROXY_PORT, SHORT_TTL_APP, THROTTLED_APP } from './servers';
 
 const people: Person[] = [];
 test.afterEach(async () => {
@@ -344,6 +344,23 @@ test('works from the keyboard alone: add a card, open it, rename it, move it', a
       ),
     ).not.toBe('');
   }
+});
+
+test('says why it is not connected when the server limits handshakes, and still lists projects', async ({
+  browser,
+}) => {
+  const alice = await signedUp(browser, THROTTLED_APP.url, 'Alice Martin');
+  people.push(alice);
+  await createProject(alice.page, 'Behind a NAT');
+  // Sign-up was the first handshake of the minute, this reload the second, the next is refused.
+  await alice.page.reload();
+  await expectOnline(alice.page);
+  await alice.page.reload();
+  const status = alice.page.getByTestId('connection-status');
+  await expect(status).toContainText('limiting connections from your network');
+  await expect(status).not.toHaveAttribute('data-state', 'online');
+  // REST needs no socket: the list is there.
+  await expect(alice.page.getByTestId('project-item')).toHaveText(/Behind a NAT/);
 });
 
 test('signing out in one tab signs out the other tab of that session', async ({ browser }) => {

@@ -28,6 +28,8 @@ export const APP = server(4310, {
  * boards of at most 3 tasks (to meet LIMIT_EXCEEDED).
  */
 export const SHORT_TTL_APP = server(4311, { JWT_ACCESS_TTL: '5s', BOARD_MAX_TASKS: '3' });
+/** The default-like handshake limit, lowered: 2 a minute from one address. */
+export const THROTTLED_APP = server(4312, { WS_CONN_RATE_LIMIT: '2' });
 
 /**
  * Each server: its own fresh embedded database, its own origin allowed (the default allows only

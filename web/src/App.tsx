@@ -19,6 +19,12 @@ export function App({ client }: { client: Client }) {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
   const status = useStatus(client);
   const { notices, notify, dismiss } = useNotices();
+  // Why the connection is not up yet, as the server said it (cleared once online).
+  const [problem, setProblem] = useState<string | null>(null);
+  useEffect(() => client.on('connectError', ({ message }) => setProblem(message)), [client]);
+  useEffect(() => {
+    if (status === 'online' || status === 'signedOut') setProblem(null);
+  }, [status]);
 
   useEffect(() => {
     // A reload: the refresh cookie signs the user in again if it is still good.
@@ -49,7 +55,7 @@ export function App({ client }: { client: Client }) {
           </span>
           CollabCampus
         </div>
-        <ConnectionStatus status={status} />
+        <ConnectionStatus status={status} problem={problem} />
         {phase.kind === 'signedIn' && (
           <div className="account">
             <span className="account-name" title={phase.user.email}>
@@ -82,7 +88,14 @@ const STATUS_LABELS: Record<ClientStatus, string> = {
   signedOut: 'Signed out',
 };
 
-function ConnectionStatus({ status }: { status: ClientStatus }) {
+/** The server's refusals, said for people; anything else is a network problem. */
+const PROBLEMS: Record<string, string> = {
+  'Too many connections': 'the server is limiting connections from your network; retrying',
+  Unauthorized: 'renewing your session',
+};
+
+function ConnectionStatus({ status, problem }: { status: ClientStatus; problem: string | null }) {
+  const why = problem && (PROBLEMS[problem] ?? 'the server cannot be reached; retrying');
   return (
     <div
       className={`status status-${status}`}
@@ -93,6 +106,7 @@ function ConnectionStatus({ status }: { status: ClientStatus }) {
     >
       <span className="status-dot" aria-hidden="true" />
       {STATUS_LABELS[status]}
+      {why && status !== 'online' && <span className="status-why">: {why}</span>}
     </div>
   );
 }
