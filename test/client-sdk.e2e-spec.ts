@@ -153,7 +153,7 @@ describe('Client SDK', () => {
       expect(first.tasks).toHaveLength(1);
     });
 
-    it('shows a lock taken before the board was opened, and its release', async () => {
+    it('shows a lock taken before the board was opened, whose it is, and its release', async () => {
       const { client: alice } = await signedUp(t);
       const { client: bob } = await signedUp(t);
       const project = await alice.projects.create('Locked before');
@@ -162,9 +162,18 @@ describe('Client SDK', () => {
       const task = await mine.createTask({ title: 'Being edited' });
       const { expiresAt } = await mine.lockTask(task.id);
       const theirs = await bob.openBoard(project.id);
-      expect([...theirs.locks]).toEqual([[task.id, { userId: alice.user!.id, expiresAt }]]);
+      const held = { userId: alice.user!.id, expiresAt };
+      expect([...theirs.locks]).toEqual([[task.id, { ...held, mine: false }]]);
+      // Alice's own board knows the lock is its own; her second tab knows it is not.
+      expect(mine.locks.get(task.id)).toEqual({ ...held, mine: true });
+      const aliceElsewhere = createClient({ baseUrl: t.url, transports: ['websocket'] });
+      clients.push(aliceElsewhere);
+      await aliceElsewhere.login({ email: alice.user!.email, password: newUserInput().password });
+      const hers = await aliceElsewhere.openBoard(project.id);
+      expect(hers.locks.get(task.id)).toEqual({ ...held, mine: false });
       await mine.unlockTask(task.id);
-      await eventually(() => theirs.locks.size === 0);
+      await eventually(() => theirs.locks.size === 0 && hers.locks.size === 0);
+      expect(mine.locks.size).toBe(0);
     });
 
     it('sends a change again when its connection dropped before the answer, and it is made once', async () => {

@@ -14,6 +14,8 @@ import { byBoardOrder, type Placement, positionFor, rebalancedKeys } from './pos
 
 /** What a board needs of the client: requests on /projects, and its events. */
 export interface BoardTransport {
+  /** The signed-in user. */
+  readonly user: { id: string } | null;
   request<K extends RequestName>(
     name: K,
     payload: RequestPayload<K>,
@@ -24,6 +26,11 @@ export interface BoardTransport {
 export interface TaskLockInfo {
   userId: string;
   expiresAt: string;
+  /**
+   * Held by this board's connection (taken with `lockTask` and not yet released): this client may
+   * change the task. Another tab of the same user is someone else, as for the server.
+   */
+  mine: boolean;
 }
 
 interface BoardEvents extends Record<string, unknown> {
@@ -57,6 +64,12 @@ export class Board extends Emitter<BoardEvents> {
   /** Tasks whose lock an event changed since the current join was sent: newer than its snapshot. */
   private locksSinceJoin = new Set<string>();
   private readonly renewals = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * Tasks whose lock this board asked for and still wants. Claimed before the request (the room
+   * hears `task:locked` before the ack) and given up after the release is answered (the room
+   * hears `task:unlocked` before that), so `mine` is right at every moment in between.
+   */
+  private readonly claimed = new Set<string>();
   /** The current join: this board's requests wait for it (a reconnected socket is in no room). */
   private joined: Promise<void> = Promise.resolve();
   private markJoined: (() => void) | null = null;
@@ -112,7 +125,8 @@ export class Board extends Emitter<BoardEvents> {
   private rebuild({ members, online, tasks, locks }: JoinedProject): void {
     for (const id of this.locks.keys()) if (!this.locksSinceJoin.has(id)) this.locks.delete(id);
     for (const { taskId, userId, expiresAt } of locks) {
-      if (!this.locksSinceJoin.has(taskId)) this.locks.set(taskId, { userId, expiresAt });
+      if (this.locksSinceJoin.has(taskId)) continue;
+      this.locks.set(taskId, { userId, expiresAt, mine: this.isMine(taskId, userId) });
     }
     const fresh = new Map(tasks.map((task) => [task.id, task]));
     for (const [id, held] of this.held) {
@@ -147,7 +161,7 @@ export class Board extends Emitter<BoardEvents> {
 
   applyLocked({ taskId, userId, expiresAt }: EventPayload<'task:locked'>): void {
     this.locksSinceJoin.add(taskId);
-    this.locks.set(taskId, { userId, expiresAt });
+    this.locks.set(taskId, { userId, expiresAt, mine: this.isMine(taskId, userId) });
     this.changed();
   }
 
@@ -243,10 +257,14 @@ export class Board extends Emitter<BoardEvents> {
 
   /** Takes the task's edit lock and renews it, at half its lifetime, until `unlockTask`. */
   async lockTask(taskId: string): Promise<{ expiresAt: string }> {
-    const { expiresAt } = await this.request('task:lock', {
-      projectId: this.projectId,
-      taskId,
-    });
+    this.claimed.add(taskId);
+    let expiresAt: string;
+    try {
+      ({ expiresAt } = await this.request('task:lock', { projectId: this.projectId, taskId }));
+    } catch (err) {
+      this.claimed.delete(taskId);
+      throw err;
+    }
     clearTimeout(this.renewals.get(taskId));
     const renewIn = Math.max(1_000, (Date.parse(expiresAt) - Date.now()) / 2);
     const timer = setTimeout(() => {
@@ -261,7 +279,15 @@ export class Board extends Emitter<BoardEvents> {
   async unlockTask(taskId: string): Promise<void> {
     clearTimeout(this.renewals.get(taskId));
     this.renewals.delete(taskId);
-    await this.request('task:unlock', { projectId: this.projectId, taskId });
+    try {
+      await this.request('task:unlock', { projectId: this.projectId, taskId });
+    } finally {
+      this.claimed.delete(taskId);
+    }
+  }
+
+  private isMine(taskId: string, userId: string): boolean {
+    return this.claimed.has(taskId) && userId === this.transport.user?.id;
   }
 
   /** The board stops changing; the room is left unless another open board shows the project. */

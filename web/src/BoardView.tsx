@@ -83,11 +83,10 @@ export function BoardView({
     };
   }, [client, project.id]);
 
-  /** Locks this tab holds: every other lock (other users, other tabs) blocks this tab. */
-  const mine = useRef(new Set<string>());
+  /** Who holds the task's lock, unless it is this tab (another tab of ours blocks us too). */
   const lockedByOther = (taskId: string): string | null => {
     const lock = board?.locks.get(taskId);
-    return lock && !mine.current.has(taskId) ? lock.userId : null;
+    return lock && !lock.mine ? lock.userId : null;
   };
 
   const [editing, setEditing] = useState<Task | null>(null);
@@ -168,11 +167,7 @@ export function BoardView({
   };
 
   current.current = {
-    open: (task) => {
-      // Claimed before the lock is asked for: its own task:locked is no stranger.
-      mine.current.add(task.id);
-      setEditing(task);
-    },
+    open: (task) => setEditing(task),
     moveByKey,
     focused: (task) => setFocusId(task.id),
     dragStart: ({ active }) => setDragged(board.tasks.find((t) => t.id === active.id) ?? null),
@@ -278,7 +273,6 @@ export function BoardView({
           task={editing}
           nameOf={nameOf}
           notify={notify}
-          onReleased={(taskId) => mine.current.delete(taskId)}
           onClose={() => {
             setFocusId(editing.id);
             setEditing(null);

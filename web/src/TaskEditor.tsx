@@ -14,15 +14,12 @@ export function TaskEditor({
   nameOf,
   notify,
   onClose,
-  onReleased,
 }: {
   board: Board;
   task: Task;
   nameOf: (userId: string) => string;
   notify: (text: string) => void;
   onClose: () => void;
-  /** The lock is gone (released and announced, or never taken): the task is no longer ours. */
-  onReleased: (taskId: string) => void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [title, setTitle] = useState(task.title);
@@ -38,16 +35,12 @@ export function TaskEditor({
       () => {
         held = true;
         if (!live) {
-          board
-            .unlockTask(task.id)
-            .catch(() => undefined)
-            .finally(() => onReleased(task.id));
+          board.unlockTask(task.id).catch(() => undefined);
           return;
         }
         setLocked(true);
       },
       (err: unknown) => {
-        onReleased(task.id);
         if (!live) return;
         notify(describeError(err, nameOf));
         onClose();
@@ -55,14 +48,7 @@ export function TaskEditor({
     );
     return () => {
       live = false;
-      // The server announces the release to the room before it answers: once answered, the
-      // board no longer shows the lock, and the task can stop being ours.
-      if (held) {
-        board
-          .unlockTask(task.id)
-          .catch(() => undefined)
-          .finally(() => onReleased(task.id));
-      }
+      if (held) board.unlockTask(task.id).catch(() => undefined);
     };
     // The lock belongs to this dialog's lifetime, for this task.
   }, [board, task.id]);
