@@ -35,14 +35,9 @@ export function Workspace({
   }, [status, reload]);
 
   useEffect(() => {
-    const offAdded = client.on('projectAdded', ({ projectId, name }) => {
+    const offAdded = client.on('projectAdded', ({ name }) => {
       notify(`You were added to “${name}”.`, 'info');
       reload();
-      setProjects((list) =>
-        list && !list.some((p) => p.id === projectId)
-          ? [...list, { id: projectId, name, owner: '', members: [] }]
-          : list,
-      );
     });
     const offRemoved = client.on('projectRemoved', ({ projectId }) => {
       setProjects((list) => list && list.filter((p) => p.id !== projectId));
