@@ -1,3 +1,4 @@
+import { TASK_STATUSES } from '@collabcampus/protocol';
 import { getConnectionToken } from '@nestjs/mongoose';
 import { type Connection, Types } from 'mongoose';
 import { BoardModel, byId, type WireTask } from './support/board';
@@ -450,6 +451,27 @@ describe('Live board', () => {
       ]);
       expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
       expect((await board()).map((x) => x.title)).toEqual(['Racing']);
+    });
+
+    it('makes each of 100 moves once when three copies race on two sockets of the user', async () => {
+      const task = await restCreate(bob, { title: 'Raced' });
+      const sockets = [await joined(bob), await joined(bob)];
+      const pick = random(SEED);
+      for (let round = 1; round <= 100; round++) {
+        const move = {
+          projectId,
+          taskId: task.id,
+          newStatus: TASK_STATUSES[round % 3],
+          requestId: `race-${SEED}-${round}`,
+        };
+        const answers = await Promise.all(
+          [0, 1, 2].map(() =>
+            sendOk<WireTask>(sockets[Math.floor(pick() * 2)], 'task_moved', move),
+          ),
+        );
+        expect(answers.map((a) => a.version)).toEqual([round + 1, round + 1, round + 1]);
+      }
+      expect((await board())[0]).toMatchObject({ id: task.id, version: 101 });
     });
 
     it('keeps ids apart by user and by request; refuses an id reused for another request, and malformed ids', async () => {
