@@ -357,10 +357,31 @@ test('says why it is not connected when the server limits handshakes, and still 
   await expectOnline(alice.page);
   await alice.page.reload();
   const status = alice.page.getByTestId('connection-status');
-  await expect(status).toContainText('limiting connections from your network');
+  await expect(status).toContainText('too many connections from your network');
   await expect(status).not.toHaveAttribute('data-state', 'online');
   // REST needs no socket: the list is there.
   await expect(alice.page.getByTestId('project-item')).toHaveText(/Behind a NAT/);
+});
+
+test('tabs opened at the same moment take turns refreshing the shared cookie: nobody is signed out', async ({
+  browser,
+}) => {
+  const alice = await signedUp(browser, APP.url, 'Alice Martin');
+  people.push(alice);
+  // Each tab signs in again from the one refresh cookie; at once, two would present the same
+  // token and the server would revoke the session as stolen. (Two tabs: each holds two sockets,
+  // and WS_MAX_CONNECTIONS_PER_USER allows five.)
+  // A race: eight rounds of two tabs opened at once.
+  await alice.page.close();
+  for (let round = 1; round <= 8; round++) {
+    const tabs = await Promise.all([1, 2].map(() => alice.context.newPage()));
+    await Promise.all(tabs.map((tab) => tab.goto('/')));
+    for (const tab of tabs) await expectOnline(tab);
+    // Both still have a good session.
+    await createProject(tabs[0], `Round ${round}, first tab`);
+    await createProject(tabs[1], `Round ${round}, second tab`);
+    await Promise.all(tabs.map((tab) => tab.close()));
+  }
 });
 
 test('signing out in one tab signs out the other tab of that session', async ({ browser }) => {

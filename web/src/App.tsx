@@ -90,7 +90,8 @@ const STATUS_LABELS: Record<ClientStatus, string> = {
 
 /** The server's refusals, said for people; anything else is a network problem. */
 const PROBLEMS: Record<string, string> = {
-  'Too many connections': 'the server is limiting connections from your network; retrying',
+  // Per address (an office behind one NAT) or per user (too many tabs or devices open).
+  'Too many connections': 'too many connections from your network or your other tabs; retrying',
   Unauthorized: 'renewing your session',
 };
 
