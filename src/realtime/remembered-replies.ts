@@ -8,9 +8,13 @@ const MAX_REMEMBERED = 10_000;
 
 interface Remembered {
   /** The request as first sent, to tell a resend from a reused id. */
-  fingerprint: string;
+  payload: object;
   reply: Promise<unknown>;
 }
+
+/** A flat payload's fields in a fixed order, to compare two sendings of it. */
+const fingerprint = (payload: object): string =>
+  JSON.stringify(payload, Object.keys(payload).sort());
 
 /**
  * Answers to task changes, by user and `requestId`, for `REQUEST_ID_WINDOW_MS`. A client whose
@@ -38,16 +42,16 @@ export class RememberedReplies {
     const { requestId } = payload;
     if (requestId === undefined) return handle();
     const key = `${userId}\n${request}\n${requestId}`;
-    const fingerprint = JSON.stringify(payload, Object.keys(payload).sort());
     const known = this.replies.get(key);
     if (known) {
-      if (known.fingerprint !== fingerprint) {
+      // Compared only for a resend: the first sending of a change pays nothing for it.
+      if (fingerprint(known.payload) !== fingerprint(payload)) {
         throw new AppError('VALIDATION_FAILED', 'requestId was already used for another request');
       }
       return known.reply as Promise<T>;
     }
     const reply = handle();
-    this.replies.set(key, { fingerprint, reply });
+    this.replies.set(key, { payload, reply });
     reply.catch(() => {
       if (this.replies.peek(key)?.reply === reply) this.replies.delete(key);
     });
