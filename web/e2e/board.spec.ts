@@ -384,6 +384,28 @@ test('tabs opened at the same moment take turns refreshing the shared cookie: no
   }
 });
 
+test('a project created while the list is still loading stays in the list and open', async ({
+  browser,
+}) => {
+  const alice = await signedUp(browser, APP.url, 'Alice Martin');
+  people.push(alice);
+  // The page's first listing is read at once but answered late: the create comes between.
+  let slowed = false;
+  await alice.page.route('**/api/projects', async (route) => {
+    if (route.request().method() !== 'GET' || slowed) return route.continue();
+    slowed = true;
+    const response = await route.fetch();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await route.fulfill({ response });
+  });
+  await alice.page.reload();
+  await expectOnline(alice.page);
+  await createProject(alice.page, 'Made early');
+  await alice.page.waitForTimeout(2_000); // the slow listing has come and gone
+  await expect(alice.page.getByTestId('project-item')).toHaveText([/Made early/]);
+  await expect(alice.page.getByRole('heading', { level: 1, name: 'Made early' })).toBeVisible();
+});
+
 test('signing out in one tab signs out the other tab of that session', async ({ browser }) => {
   const alice = await signedUp(browser, APP.url, 'Alice Martin');
   people.push(alice);

@@ -21,8 +21,14 @@ export function Workspace({
   const [openId, setOpenId] = useState<string | null>(null);
   const status = useStatus(client);
 
+  // Only the newest listing is shown: one read before a create must not hide the new project.
+  const listings = useRef(0);
   const reload = useCallback(() => {
-    client.projects.list().then(setProjects, (err: unknown) => notify(describeError(err, String)));
+    const listing = ++listings.current;
+    client.projects.list().then(
+      (list) => listing === listings.current && setProjects(list),
+      (err: unknown) => notify(describeError(err, String)),
+    );
   }, [client, notify]);
 
   // Listed at once (REST needs no socket), and again after every reconnect: memberships may
@@ -89,6 +95,7 @@ export function Workspace({
           onCreated={(project) => {
             setProjects((list) => [...(list ?? []).filter((p) => p.id !== project.id), project]);
             setOpenId(project.id);
+            reload();
           }}
         />
       </nav>
