@@ -16,7 +16,7 @@ export function describeError(err: unknown, nameOf: (userId: string) => string):
       return `${heldBy} is editing this task right now.`;
     }
     case 'RATE_LIMITED':
-      return 'Too many changes at once. Wait a moment, then try again.';
+      return 'Too many requests at once. Wait a moment, then try again.';
     case 'LIMIT_EXCEEDED':
       return `Limit reached: ${err.message}`;
     case 'NOT_FOUND':
