@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { driverCollection } from '../database/driver-collection';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { type Model, type Types } from 'mongoose';
 import { RefreshToken } from './schemas/refresh-token.schema';
@@ -43,10 +44,9 @@ export class SessionsRepository implements OnModuleInit {
    */
   async findSession(id: string): Promise<SessionRecord | null> {
     if (!mongoose.isObjectIdOrHexString(id)) return null;
-    const doc = await this.sessions.collection.findOne<Pick<SessionDoc, 'userId' | 'revokedAt'>>(
-      { _id: new mongoose.Types.ObjectId(id) },
-      { projection: { userId: 1, revokedAt: 1 } },
-    );
+    const doc = await driverCollection(this.sessions).findOne<
+      Pick<SessionDoc, 'userId' | 'revokedAt'>
+    >({ _id: new mongoose.Types.ObjectId(id) }, { projection: { userId: 1, revokedAt: 1 } });
     return doc && { id, userId: doc.userId.toHexString(), revoked: doc.revokedAt !== null };
   }
 

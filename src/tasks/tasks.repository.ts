@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { driverCollection } from '../database/driver-collection';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { type Model, Types } from 'mongoose';
 import { FIRST_POSITION, Task, type TaskStatus } from './task.schema';
@@ -110,7 +111,7 @@ export class TasksRepository implements OnModuleInit {
     // An absent field keeps its value (the driver would store undefined as null).
     for (const [field, value] of Object.entries(changes))
       if (value !== undefined) set[field] = value;
-    const doc = await this.tasks.collection.findOneAndUpdate(
+    const doc = await driverCollection(this.tasks).findOneAndUpdate(
       conditions(when),
       { $set: set, $inc: { version: 1 } },
       { returnDocument: 'after' },
@@ -120,7 +121,7 @@ export class TasksRepository implements OnModuleInit {
 
   /** Deletes the task; returns it as it was, or null when a precondition failed. */
   async delete(when: WriteConditions): Promise<TaskRecord | null> {
-    const doc = await this.tasks.collection.findOneAndDelete(conditions(when));
+    const doc = await driverCollection(this.tasks).findOneAndDelete(conditions(when));
     return doc && toTaskRecord(doc as TaskDoc);
   }
 

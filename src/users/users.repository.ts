@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { driverCollection } from '../database/driver-collection';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { isObjectIdOrHexString, type Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../database/mongo-errors';
@@ -40,7 +41,7 @@ export class UsersRepository implements OnModuleInit {
   /** Read on every first handshake of a session: through the driver, like findSession. */
   async findById(id: string): Promise<UserRecord | null> {
     if (!isObjectIdOrHexString(id)) return null;
-    const doc = await this.users.collection.findOne<UserDoc>(
+    const doc = await driverCollection(this.users).findOne<UserDoc>(
       { _id: new Types.ObjectId(id) },
       { projection: { email: 1, name: 1 } },
     );
