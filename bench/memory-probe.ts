@@ -1,8 +1,11 @@
 /**
  * Preloaded (`node --expose-gc -r memory-probe.js`) into every server the bench starts, the app
  * and the baselines alike, so memory is read the same way in each: after two full collections,
- * from inside the process, on request over the IPC channel.
+ * from inside the process, on request over the IPC channel. With HEAP_SNAPSHOT_DIR set, each
+ * reading also writes a heap snapshot there (to see what each socket holds, diff two of them).
  */
+import { writeHeapSnapshot } from 'node:v8';
+import { join } from 'node:path';
 import { MEMORY_REQUEST, type MemoryReply } from './protocol';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -13,6 +16,8 @@ if (process.send && gc) {
     gc();
     gc();
     const { rss, heapUsed } = process.memoryUsage();
+    const snapshots = process.env.HEAP_SNAPSHOT_DIR;
+    if (snapshots) writeHeapSnapshot(join(snapshots, `${process.pid}-${Date.now()}.heapsnapshot`));
     const reply: MemoryReply = { type: MEMORY_REQUEST, rss, heapUsed };
     process.send?.(reply);
   });

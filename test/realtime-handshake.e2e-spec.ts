@@ -163,7 +163,7 @@ describe('Socket.IO handshake', () => {
   });
 
   describe('token', () => {
-    it('attaches the user (no password) and the session to the socket', async () => {
+    it('attaches the user id (nothing more of the user: no password, no email) and the session to the socket', async () => {
       const socket = await connect(t.url, '/projects', { token: alice.accessToken });
       const server = serverNamespace(t.app, ProjectsGateway);
       const [remote] = await server.in(`user_${alice.user.id}`).fetchSockets();
@@ -172,7 +172,7 @@ describe('Socket.IO handshake', () => {
       );
       expect(remote.id).toBe(socket.id);
       expect(remote.data).toEqual({
-        user: { id: alice.user.id, email: alice.user.email, name: alice.user.name },
+        user: { id: alice.user.id },
         ip: '127.0.0.1',
         sessionId: sid,
         tokenExpiresAt: expect.any(Number),

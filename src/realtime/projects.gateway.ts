@@ -94,7 +94,8 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.socketAuth.admit(socket);
     socket.onAny(this.answerUnknown);
     // Socket.IO empties the rooms before "disconnect"; note the projects while they are known.
-    socket.once('disconnecting', () =>
+    // (`on`, not `once`: it fires once anyway, and `once` keeps two more objects per socket.)
+    socket.on('disconnecting', () =>
       this.registry.noteProjectsAtDisconnect(socket.id, joinedProjectIds(socket)),
     );
   }

@@ -40,7 +40,8 @@ type Empty = Record<string, never>;
  * serialized to other instances (fetchSockets), so timers and the like live in ConnectionRegistry.
  */
 export interface SocketData {
-  user: { id: string; email: string; name: string };
+  /** The id alone: every idle socket holds this, and nothing on a socket path needs more. */
+  user: { id: string };
   /** The client's IP (TCP peer, or X-Forwarded-For's last entry behind a trusted proxy). */
   ip: string;
   sessionId: string;

@@ -5,8 +5,9 @@ import type { Socket } from 'socket.io';
 import { SecureIoAdapter } from './secure-io.adapter';
 import { RequestsInFlight } from './work-in-flight';
 
-/** Just what bindMessageHandlers touches: `onAny`, `emit` and `disconnected`. */
+/** Just what bindMessageHandlers touches: `onAny`, `emit`, `disconnected` and its namespace. */
 class FakeSocket {
+  readonly nsp = { name: '/projects' };
   readonly anyListeners: ((event: string, ...args: unknown[]) => void)[] = [];
   readonly emit = jest.fn();
   disconnected = false;
@@ -69,6 +70,27 @@ describe('SecureIoAdapter.bindMessageHandlers', () => {
     await flush();
     expect(edited).toHaveBeenCalledWith({ title: 't' }, undefined);
     expect(moved).not.toHaveBeenCalled();
+  });
+
+  it("calls each socket's own handler, whichever order a socket's handlers come in", async () => {
+    const handlers = (tag: string): MessageMappingProperties[] =>
+      ['task_moved', 'task:edit'].map((message) => ({
+        message,
+        methodName: message,
+        callback: jest.fn().mockResolvedValue({ ok: true, data: `${tag} ${message}` }),
+        isAckHandledManually: false,
+      }));
+    const first = handlers('first');
+    const second = handlers('second').reverse();
+    const other = new FakeSocket();
+    adapter.bindMessageHandlers(socket as unknown as Socket, first);
+    adapter.bindMessageHandlers(other as unknown as Socket, second);
+    const acks = [jest.fn(), jest.fn()];
+    socket.receive('task:edit', {}, acks[0]);
+    other.receive('task:edit', {}, acks[1]);
+    await flush();
+    expect(acks[0]).toHaveBeenCalledWith({ ok: true, data: 'first task:edit' });
+    expect(acks[1]).toHaveBeenCalledWith({ ok: true, data: 'second task:edit' });
   });
 
   it('hands the payload and ack to the handler and answers through the ack', async () => {

@@ -19,6 +19,7 @@ type AllowRequestCallback = (err: string | null | undefined, success: boolean) =
 type HandlerResponse = { event?: string; data?: unknown } | null | undefined;
 type Ack = (response: unknown) => void;
 type EngineSession = Parameters<ConnectionLimiter['trackEngineSession']>[0];
+type HandlerTable = Map<string, { index: number; isAckHandledManually: boolean }>;
 
 /**
  * The one place Socket.IO server options are set. Every gateway on a port shares one Engine.IO
@@ -33,6 +34,7 @@ export class SecureIoAdapter extends IoAdapter {
   private readonly audit: SecurityAudit;
   private readonly redis: RedisConnections;
   private readonly logger = new Logger('SecureIoAdapter');
+  private readonly handlerTables = new Map<string, HandlerTable>();
 
   constructor(app: INestApplicationContext) {
     super(app);
@@ -85,15 +87,18 @@ export class SecureIoAdapter extends IoAdapter {
    * takeUntil, share): about 30 KB of heap for every idle socket of a seven-request namespace.
    * One `onAny` listener per socket does the same: find the request's handler, run it (guards,
    * pipes and filters included), then send its reply through the ack, or emit a `{event, data}`
-   * response, unless the socket has gone meanwhile. One listener rather than one per request
-   * type keeps an idle socket's cost from growing with every request the API gains.
+   * response, unless the socket has gone meanwhile. What a socket keeps is its handlers' bound
+   * callbacks alone; which one serves a request is looked up in a table shared by the gateway's
+   * sockets (Nest lists the handlers in the same order for each), so an idle socket's cost does
+   * not grow with every request the API gains more than it must.
    */
   override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[]): void {
-    const byMessage = new Map(handlers.map((handler) => [handler.message as string, handler]));
+    const table = this.handlerTable(socket.nsp.name, handlers);
+    const callbacks = handlers.map(({ callback }) => callback);
     socket.onAny((message: string, ...payload: unknown[]) => {
-      const handler = byMessage.get(message);
-      if (!handler) return;
-      const { callback, isAckHandledManually } = handler;
+      const entry = table.get(message);
+      if (!entry) return;
+      const { index, isAckHandledManually } = entry;
       // As RxJS's fromEvent hands it to Nest: one argument alone, several as an array.
       const args = payload.length === 1 ? payload[0] : payload;
       const { data, ack } = this.mapPayload(args) as { data: unknown; ack?: Ack };
@@ -106,7 +111,7 @@ export class SecureIoAdapter extends IoAdapter {
       // The handler's own exceptions were answered by its filter; anything else is a bug.
       // Tracked until the reply is out, so that shutdown does not close the connection first.
       void this.requests.track(
-        Promise.resolve(callback(data, ack) as unknown)
+        Promise.resolve(callbacks[index](data, ack) as unknown)
           .then((result) => (isObservable(result) ? result.subscribe(respond) : respond(result)))
           .catch((err: unknown) =>
             this.logger.error(
@@ -116,6 +121,23 @@ export class SecureIoAdapter extends IoAdapter {
           ),
       );
     });
+  }
+
+  /** Request name → its handler's place in the list, built once per namespace. */
+  private handlerTable(namespace: string, handlers: MessageMappingProperties[]): HandlerTable {
+    const known = this.handlerTables.get(namespace);
+    const same =
+      known?.size === handlers.length &&
+      handlers.every(({ message }, index) => known.get(message as string)?.index === index);
+    if (known && same) return known;
+    const table: HandlerTable = new Map(
+      handlers.map(({ message, isAckHandledManually }, index) => [
+        message as string,
+        { index, isAckHandledManually },
+      ]),
+    );
+    this.handlerTables.set(namespace, table);
+    return table;
   }
 
   /**

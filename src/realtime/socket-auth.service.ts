@@ -59,7 +59,7 @@ export class SocketAuthService {
           return next(new Error('Unauthorized'));
         }
         const user = verdict;
-        socket.data.user = { id: user.id, email: user.email, name: user.name };
+        socket.data.user = { id: user.id };
         socket.data.ip = ip;
         socket.data.sessionId = user.sessionId;
         socket.data.tokenExpiresAt = user.tokenExpiresAt;
@@ -110,7 +110,7 @@ export class SocketAuthService {
       void socket.leave(sessionRoom(socket.data.sessionId));
       void socket.join(sessionRoom(user.sessionId));
     }
-    socket.data.user = { id: user.id, email: user.email, name: user.name };
+    socket.data.user = { id: user.id };
     socket.data.sessionId = user.sessionId;
     socket.data.tokenExpiresAt = user.tokenExpiresAt;
     this.armExpiry(socket);

@@ -30,8 +30,8 @@ export class ConnectionLimiter {
    * descriptor or buffers whether or not it ever connects a namespace, so they are capped too.
    */
   private readonly engineSessions = new Map<string, number>();
-  /** Handshake requests holding an engine-session slot, and how to give it back. */
-  private readonly pendingSessions = new WeakMap<IncomingMessage, () => void>();
+  /** Handshake requests holding an engine-session slot: how to give it back, and its watch. */
+  private readonly pendingSessions = new WeakMap<IncomingMessage, PendingSession>();
 
   constructor(
     private readonly config: AppConfig,
@@ -113,23 +113,28 @@ export class ConnectionLimiter {
       if (left > 0) this.engineSessions.set(ip, left);
       else this.engineSessions.delete(ip);
     };
-    this.pendingSessions.set(req, release);
-    res.once('close', () => {
+    const ended = (): void => {
       // Still pending: the request ended without a session (refused, or the client went away).
-      if (this.pendingSessions.get(req) === release) release();
-    });
+      if (this.pendingSessions.get(req)?.release === release) release();
+    };
+    this.pendingSessions.set(req, { release, res, ended });
+    res.on('close', ended);
     next();
   };
 
   /** Engine.IO "connection": the handshake's slot now lasts as long as the session. */
   trackEngineSession(session: {
     request: IncomingMessage;
-    once(event: 'close', f: () => void): void;
+    on(event: 'close', f: () => void): void;
   }): void {
-    const release = this.pendingSessions.get(session.request);
-    if (!release) return;
+    const pending = this.pendingSessions.get(session.request);
+    if (!pending) return;
     this.pendingSessions.delete(session.request);
-    session.once('close', release);
+    // The session holds the slot from now on. The upgrade's response object lives as long as the
+    // session, so its watch is taken off; `on` rather than `once` (the session closes once, and
+    // `release` gives the slot back once in any case) keeps two objects fewer per connection.
+    pending.res.off('close', pending.ended);
+    session.on('close', pending.release);
   }
 
   /** Namespace middleware, first: refuses connections of an over-rate handshake. */
@@ -199,7 +204,14 @@ export class ConnectionLimiter {
 /** What Engine.IO hands its middlewares for a WebSocket upgrade: the raw socket, no response. */
 interface EngineUpgradeResponse {
   socket: Duplex;
-  once(event: 'close', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+interface PendingSession {
+  release: () => void;
+  res: ServerResponse | EngineUpgradeResponse;
+  ended: () => void;
 }
 
 /** HTTP 429 on either transport (an upgrade has no response object to write it with). */
