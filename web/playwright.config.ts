@@ -13,6 +13,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   timeout: 90_000,
+  // The whole browser suite takes a few minutes: a hang must fail the run, not use up CI's time.
+  globalTimeout: 20 * 60_000,
   expect: { timeout: 10_000 },
   retries: 0,
   reporter: [['list'], ['json', { outputFile: '../test-results/web/results.json' }]],
