@@ -7,6 +7,7 @@ import {
   CollabError,
   createClient,
 } from '../client/src';
+import { SecurityAudit } from '../src/observability/security-audit.service';
 import { ConnectionLimiter } from '../src/realtime/limits/connection-limiter';
 import { SocketAuthService } from '../src/realtime/socket-auth.service';
 import { TasksService } from '../src/tasks/tasks.service';
@@ -69,7 +70,7 @@ describe('Client SDK', () => {
     for (let i = 0; i < 4; i++) await mine.createTask({ title: `t${i}` });
     await eventually(() => theirs.tasks.length === 4);
 
-    (bob as unknown as { manager: { engine: { close(): void } } }).manager.engine.close();
+    dropTransport(bob);
     expect(bob.status).toBe('reconnecting');
     for (let i = 0; i < 20; i++) {
       const target = mine.tasks[i % mine.tasks.length];
@@ -94,6 +95,8 @@ describe('Client SDK', () => {
     it('shares a live board: what one client does, the other sees, with versions and order', async () => {
       const { client: alice } = await signedUp(t);
       const { client: bob } = await signedUp(t);
+      // "online": both namespaces are connected, so the news of the membership reaches Bob.
+      await eventually(() => bob.status === 'online');
       const added = new Promise((resolve) => bob.on('projectAdded', resolve));
       const project = await alice.projects.create('SDK board');
       await alice.projects.addMember(project.id, bob.user!.email);
@@ -151,6 +154,27 @@ describe('Client SDK', () => {
       await mine.createTask({ title: 'Still seen' });
       await eventually(() => second.tasks.length === 2);
       expect(first.tasks).toHaveLength(1);
+    });
+
+    it('closes a board with "removed" when its user lost the project while offline', async () => {
+      const { client: alice } = await signedUp(t);
+      const { client: bob } = await signedUp(t, {
+        backoff: { initialMs: 1_500, maxMs: 1_500, factor: 1, jitter: 0 },
+      });
+      const project = await alice.projects.create('Removed offline');
+      await alice.projects.addMember(project.id, bob.user!.email);
+      const board = await bob.openBoard(project.id);
+      let removed = 0;
+      board.on('removed', () => removed++);
+
+      // Both of Bob's sockets are down while Alice removes him: he hears nothing.
+      dropTransport(bob);
+      await alice.projects.removeMember(project.id, bob.user!.id);
+      await eventually(() => bob.status === 'online', 10_000);
+      // His re-join is refused, which is how he learns it.
+      await eventually(() => board.closed);
+      expect(removed).toBe(1);
+      expect(await bob.projects.list()).toEqual([]);
     });
 
     it('shows a lock taken before the board was opened, whose it is, and its release', async () => {
@@ -241,6 +265,49 @@ describe('Client SDK', () => {
       await eventually(() => reasons.length > 0);
       await delay(500);
       expect(reasons).toEqual(['revoked']);
+    });
+  });
+
+  describe('a per-user join budget of 2 per 3 s (WS_EVENT_RATE_LIMIT=2)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await createTestApp({
+        env: { WS_EVENT_RATE_LIMIT: '2', WS_EVENT_RATE_WINDOW_MS: '3000' },
+      });
+    });
+    afterAll(() => t.close());
+
+    it('re-joins boards refused with RATE_LIMITED after a reconnect once the budget allows', async () => {
+      const { client: alice } = await signedUp(t);
+      const { client: bob } = await signedUp(t, {
+        backoff: { initialMs: 100, maxMs: 100, factor: 1, jitter: 0 },
+      });
+      const [first, second] = await Promise.all([
+        alice.projects.create('Budget 1'),
+        alice.projects.create('Budget 2'),
+      ]);
+      await alice.projects.addMember(first.id, bob.user!.email);
+      await alice.projects.addMember(second.id, bob.user!.email);
+      // Bob's two joins spend his budget; the reconnect's two re-joins come within the window.
+      const boards = [await bob.openBoard(first.id), await bob.openBoard(second.id)];
+      const refused = jest.spyOn(t.app.get(SecurityAudit), 'refused');
+      dropTransport(bob);
+      await eventually(() => bob.status === 'online');
+      await eventually(() =>
+        refused.mock.calls.some(([r]) => r.reason === 'rate-limited' && r.event === 'project:join'),
+      );
+
+      // Alice's changes reach Bob's boards once they are back in their rooms...
+      const mine = await alice.openBoard(first.id);
+      await mine.createTask({ title: 'while Bob waited' });
+      await eventually(() => boards[0].tasks.length === 1, 10_000);
+      // ...and Bob's own requests, held back until then, go through.
+      await expect(boards[1].createTask({ title: 'after the wait' })).resolves.toMatchObject({
+        version: 1,
+      });
+      expect(boards.map((b) => b.closed)).toEqual([false, false]);
+      expect(boards[1].tasks).toEqual(await fetchTasks(bob, second.id));
+      refused.mockRestore();
     });
   });
 
@@ -491,4 +558,9 @@ function fetchTasks(client: Client, projectId: string): Promise<Task[]> {
     session: { call<T>(method: string, path: string): Promise<T> };
   };
   return session.call<Task[]>('GET', `/api/projects/${projectId}/tasks`);
+}
+
+/** Closes the client's transport, as a network drop would: both namespaces go down, then back. */
+function dropTransport(client: Client): void {
+  (client as unknown as { manager: { engine: { close(): void } } }).manager.engine.close();
 }

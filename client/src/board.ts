@@ -10,6 +10,7 @@ import {
   type TaskStatus,
 } from '@collabcampus/protocol';
 import { Emitter } from './emitter.js';
+import { CollabError } from './errors.js';
 import { byBoardOrder, type Placement, positionFor, rebalancedKeys } from './positions.js';
 
 /** What a board needs of the client: requests on /projects, and its events. */
@@ -74,6 +75,8 @@ export class Board extends Emitter<BoardEvents> {
   private joined: Promise<void> = Promise.resolve();
   private markJoined: (() => void) | null = null;
   private joining: Promise<void> | null = null;
+  /** A re-join refused with RATE_LIMITED waits for this timer. */
+  private rejoinTimer: ReturnType<typeof setTimeout> | null = null;
   closed = false;
 
   constructor(
@@ -105,6 +108,33 @@ export class Board extends Emitter<BoardEvents> {
       // Even a failed join lets the waiting requests go: they fail with the server's answer.
       this.markJoined?.();
       this.markJoined = null;
+    }
+  }
+
+  /**
+   * Joins again after a reconnect, without failing. Several boards coming back at once can run
+   * into the per-user join budget: a RATE_LIMITED refusal is retried after the server's
+   * `retryAfterMs` (plus up to half of it again, so boards spread out), with the board's
+   * requests still held back. A project lost while offline (FORBIDDEN or NOT_FOUND) closes the
+   * board as a removal does. Any other failure (the connection dropped again) is left to the next
+   * connection, which re-joins.
+   */
+  async rejoin(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.join();
+        return;
+      } catch (err) {
+        if (this.closed || !(err instanceof CollabError)) return;
+        if (err.code === 'FORBIDDEN' || err.code === 'NOT_FOUND') return this.applyRemoved();
+        if (err.code !== 'RATE_LIMITED') return;
+        this.suspend();
+        const hint = Number(err.data?.retryAfterMs) || 1_000;
+        await new Promise<void>((resolve) => {
+          this.rejoinTimer = setTimeout(resolve, hint * (1 + Math.random() / 2));
+        });
+        this.rejoinTimer = null;
+      }
     }
   }
 
@@ -297,6 +327,7 @@ export class Board extends Emitter<BoardEvents> {
 
   private shut(leave: boolean): void {
     this.closed = true;
+    if (this.rejoinTimer) clearTimeout(this.rejoinTimer);
     for (const timer of this.renewals.values()) clearTimeout(timer);
     this.renewals.clear();
     this.onClose(this, leave);

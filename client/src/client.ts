@@ -97,6 +97,12 @@ export class Client extends Emitter<ClientEvents> {
         email,
         ...(role && { role }),
       }),
+    /** Owners only. The member's boards close (`removed`) and the project leaves their list. */
+    removeMember: (projectId: string, userId: string): Promise<void> =>
+      this.session.call(
+        'DELETE',
+        `/api/projects/${encodeURIComponent(projectId)}/members/${encodeURIComponent(userId)}`,
+      ),
   };
 
   constructor(private readonly options: ClientOptions) {
@@ -238,11 +244,18 @@ export class Client extends Emitter<ClientEvents> {
     this.notificationsSocket = notifications;
     for (const socket of [projects, notifications]) this.watch(socket);
 
-    projects.on('connect', () => {
+    // Online once both are: an event for this user (project:added) can only reach a connected
+    // /notifications, so "online" promises that nothing sent from now on is missed.
+    const online = (): void => {
+      if (!projects.connected || !notifications.connected) return;
       this.attempts = 0;
       this.setStatus('online');
+    };
+    notifications.on('connect', online);
+    projects.on('connect', () => {
+      online();
       // Every open board re-joins and rebuilds from its snapshot.
-      for (const board of this.boards) board.join().catch(() => undefined);
+      for (const board of this.boards) void board.rejoin();
     });
     projects.on('task:created', ({ projectId, task }) =>
       this.toBoards(projectId, (b) => b.applyTask(task)),
@@ -278,10 +291,8 @@ export class Client extends Emitter<ClientEvents> {
     socket.on('session:revoked', () => this.session.end('revoked'));
     socket.on('disconnect', (reason) => {
       if (!this.session.signedIn) return;
-      if (socket === this.projectsSocket) {
-        this.setStatus('reconnecting');
-        for (const board of this.boards) board.suspend();
-      }
+      this.setStatus('reconnecting');
+      if (socket === this.projectsSocket) for (const board of this.boards) board.suspend();
       // A server-side disconnect is not retried by socket.io-client: after auth:expired we are
       // recovering already; after anything else (a flood kick), come back after a backoff.
       if (reason === 'io server disconnect' && !socket.active && !this.expired.has(socket)) {
