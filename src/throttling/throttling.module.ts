@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
 import { RedisConnections } from '../redis/redis-connections';
 import { FailOpenThrottlerStorage } from './fail-open-throttler-storage';
+import { SlidingLogThrottlerStorage } from './sliding-log-storage';
 
 /** Login: 5 attempts per IP + email per minute (fixed by the API contract). Named "default" so
  * its 429 carries a plain Retry-After header. */
@@ -17,8 +18,9 @@ export const WS_EVENTS_THROTTLER = 'ws-events';
 const isHttp = (context: ExecutionContext): boolean => context.getType() === 'http';
 
 /**
- * Every rate limit goes through @nestjs/throttler and its storage (in memory by default; the
- * scale-out setup swaps in a shared store without touching the guards). A guard applies each
+ * Every rate limit goes through @nestjs/throttler and its storage (in memory by default, the
+ * library's sliding log at a constant cost per hit; the scale-out setup swaps in a shared store
+ * without touching the guards). A guard applies each
  * throttler not skipped for its transport or by @SkipThrottle on the route.
  */
 @Module({
@@ -31,7 +33,7 @@ const isHttp = (context: ExecutionContext): boolean => context.getType() === 'ht
         // With REDIS_URL every instance counts in one place; otherwise in this process's memory.
         storage: redis.client
           ? new FailOpenThrottlerStorage(new ThrottlerStorageRedisService(redis.client))
-          : undefined,
+          : new SlidingLogThrottlerStorage(),
         throttlers: [
           { name: LOGIN_THROTTLER, ttl: 60_000, limit: 5, skipIf: (c) => !isHttp(c) },
           {
