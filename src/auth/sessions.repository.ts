@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { driverCollection } from '../database/driver-collection';
+import { batchedReadsById } from '../database/batched-reads';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { type Model, type Types } from 'mongoose';
 import { RefreshToken } from './schemas/refresh-token.schema';
@@ -24,10 +24,17 @@ type RefreshTokenDoc = RefreshToken & { _id: Types.ObjectId };
 
 @Injectable()
 export class SessionsRepository implements OnModuleInit {
+  private readonly readSession;
+
   constructor(
     @InjectModel(Session.name) private readonly sessions: Model<Session>,
     @InjectModel(RefreshToken.name) private readonly tokens: Model<RefreshToken>,
-  ) {}
+  ) {
+    this.readSession = batchedReadsById<Pick<SessionDoc, 'userId' | 'revokedAt'>>(sessions, {
+      userId: 1,
+      revokedAt: 1,
+    });
+  }
 
   async onModuleInit(): Promise<void> {
     await Promise.all([this.sessions.init(), this.tokens.init()]);
@@ -40,13 +47,12 @@ export class SessionsRepository implements OnModuleInit {
 
   /**
    * Read on every first handshake of a session: through the driver, without Mongoose's query
-   * machinery, which cost more CPU than the read itself. `id` comes from a verified token.
+   * machinery, which cost more CPU than the read itself, and together with the other handshakes
+   * of the moment (see batchedReadsById). `id` comes from a verified token.
    */
   async findSession(id: string): Promise<SessionRecord | null> {
     if (!mongoose.isObjectIdOrHexString(id)) return null;
-    const doc = await driverCollection(this.sessions).findOne<
-      Pick<SessionDoc, 'userId' | 'revokedAt'>
-    >({ _id: new mongoose.Types.ObjectId(id) }, { projection: { userId: 1, revokedAt: 1 } });
+    const doc = await this.readSession(id);
     return doc && { id, userId: doc.userId.toHexString(), revoked: doc.revokedAt !== null };
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { driverCollection } from '../database/driver-collection';
+import { batchedReadsById } from '../database/batched-reads';
 import { InjectModel } from '@nestjs/mongoose';
 import mongoose, { isObjectIdOrHexString, type Model, Types } from 'mongoose';
 import { isDuplicateKeyError } from '../database/mongo-errors';
@@ -16,7 +16,11 @@ type UserDoc = User & { _id: Types.ObjectId };
 
 @Injectable()
 export class UsersRepository implements OnModuleInit {
-  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+  private readonly readUser;
+
+  constructor(@InjectModel(User.name) private readonly users: Model<User>) {
+    this.readUser = batchedReadsById<UserDoc>(users, { email: 1, name: 1 });
+  }
 
   /** The unique email index must exist before the first registration races another. */
   async onModuleInit(): Promise<void> {
@@ -38,13 +42,10 @@ export class UsersRepository implements OnModuleInit {
     }
   }
 
-  /** Read on every first handshake of a session: through the driver, like findSession. */
+  /** Read on every first handshake of a session: batched and through the driver, like findSession. */
   async findById(id: string): Promise<UserRecord | null> {
     if (!isObjectIdOrHexString(id)) return null;
-    const doc = await driverCollection(this.users).findOne<UserDoc>(
-      { _id: new Types.ObjectId(id) },
-      { projection: { email: 1, name: 1 } },
-    );
+    const doc = await this.readUser(id);
     return doc && toUserRecord(doc);
   }
 

@@ -32,7 +32,7 @@ import de.bwaldvogel.mongo.bson.ObjectId;
  * serialize a document mid-update). Here every matched document is deep-copied while the
  * collection lock is held: an update changes its copy and stores it in place of the old object,
  * and a reply only ever holds a copy or an object that no longer changes.</li>
- * <li>A query by _id reads the document by its key, and a query that names an indexed field
+ * <li>A query by _id (or _id $in a list) reads the documents by their keys, and a query that names an indexed field
  * among others is narrowed by that index instead of scanning the collection (see
  * {@code queryDocuments}).</li>
  * <li>Creating a collection is atomic (see {@code createCollectionOrThrowIfExists}).</li>
@@ -102,12 +102,13 @@ final class PatchedH2Backend extends H2Backend {
         @Override
         protected QueryResult queryDocuments(Document query, Document orderBy, int numberToSkip, int limit,
                                              int batchSize, Document fieldSelector) {
-            Object id = getIdField() == null ? null : query.get(getIdField());
-            if (id instanceof ObjectId || id instanceof String) {
+            List<Object> ids = getIdField() == null ? null : idsNamed(query.get(getIdField()));
+            if (ids != null) {
                 // The data map is keyed by _id itself. Upstream goes through the _id index, whose
                 // keys H2 can only compare by Java-serializing both sides at every step of the
                 // search: two thirds of the server's CPU on a findById.
-                List<Object> positions = getDocument(id) == null ? List.of() : List.of(id);
+                List<Object> positions = ids.stream().distinct().filter(id -> getDocument(id) != null)
+                    .collect(Collectors.toList());
                 return matchDocuments(query, positions, orderBy, numberToSkip, limit, batchSize, fieldSelector);
             }
             List<Index<Object>> indexes = getIndexes();
@@ -121,6 +122,29 @@ final class PatchedH2Backend extends H2Backend {
                 }
             }
             return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+        }
+
+        /**
+         * The _ids a condition on _id names, when they are all plain keys of the data map: an
+         * ObjectId or string, or {$in: [...]} of them (the app reads sessions and users that way,
+         * many at once). Null for any other condition.
+         */
+        private static List<Object> idsNamed(Object condition) {
+            if (isKey(condition)) {
+                return List.of(condition);
+            }
+            if (condition instanceof Document && ((Document) condition).size() == 1
+                && ((Document) condition).get("$in") instanceof java.util.Collection) {
+                java.util.Collection<?> values = (java.util.Collection<?>) ((Document) condition).get("$in");
+                if (values.stream().allMatch(value -> isKey(value))) {
+                    return List.copyOf(values);
+                }
+            }
+            return null;
+        }
+
+        private static boolean isKey(Object value) {
+            return value instanceof ObjectId || value instanceof String;
         }
 
         /** The query's conditions on the index's keys, or null when it does not name them all. */
