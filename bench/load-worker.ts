@@ -134,18 +134,26 @@ async function open(job: Extract<Job, { type: 'open' }>): Promise<OpenResult> {
 }
 
 /**
- * New connections, one after another in each lane, each closed once connected. First every token
- * once (the first handshake of each session, timed), then the tokens again and again for the
- * window: users reconnecting, the steady state of a running server.
+ * New connections, one after another in each lane, each closed once connected:
+ * 1. every warm-up token once, right after the server started (timed: a cold server);
+ * 2. the warm-up tokens again and again for `warmupMs` (not timed), so what follows measures the
+ *    work of a handshake and not the server's start (compiling, growing its pools);
+ * 3. every other token once (the first handshake of each session, timed);
+ * 4. those tokens again and again for the window: users reconnecting, the steady state.
  */
 async function handshakes(job: Extract<Job, { type: 'handshakes' }>): Promise<HandshakeResult> {
-  const result: HandshakeResult = { firstPass: { completed: 0, ms: 0 }, completed: 0, failed: 0 };
+  const result: HandshakeResult = {
+    coldPass: { completed: 0, ms: 0 },
+    firstPass: { completed: 0, ms: 0 },
+    completed: 0,
+    failed: 0,
+  };
   let attempt = 0;
-  const handshake = async (): Promise<boolean> => {
+  const handshake = async (tokens: string[]): Promise<boolean> => {
     const n = attempt++;
     const socket = connect(
       job.target,
-      job.tokens[n % job.tokens.length],
+      tokens[n % tokens.length],
       job.localAddresses[n % job.localAddresses.length],
     );
     try {
@@ -161,19 +169,33 @@ async function handshakes(job: Extract<Job, { type: 'handshakes' }>): Promise<Ha
   };
   const lanes = (lane: () => Promise<void>): Promise<void[]> =>
     Promise.all(Array.from({ length: job.concurrency }, lane));
+  /** Each token once; how many got through and how long it took. */
+  const pass = async (tokens: string[]): Promise<{ completed: number; ms: number }> => {
+    const figures = { completed: 0, ms: 0 };
+    const start = performance.now();
+    attempt = 0;
+    await lanes(async () => {
+      while (attempt < tokens.length) if (await handshake(tokens)) figures.completed++;
+    });
+    figures.ms = performance.now() - start;
+    return figures;
+  };
+  /** The tokens again and again until `ms` have passed; how many got through in time. */
+  const repeat = async (tokens: string[], ms: number): Promise<number> => {
+    let completed = 0;
+    const until = performance.now() + ms;
+    await lanes(async () => {
+      while (performance.now() < until) {
+        if ((await handshake(tokens)) && performance.now() < until) completed++;
+      }
+    });
+    return completed;
+  };
 
-  const start = performance.now();
-  await lanes(async () => {
-    while (attempt < job.tokens.length) if (await handshake()) result.firstPass.completed++;
-  });
-  result.firstPass.ms = performance.now() - start;
-
-  const until = performance.now() + job.durationMs;
-  await lanes(async () => {
-    while (performance.now() < until) {
-      if ((await handshake()) && performance.now() < until) result.completed++;
-    }
-  });
+  result.coldPass = await pass(job.warmup);
+  await repeat(job.warmup, job.warmupMs);
+  result.firstPass = await pass(job.tokens);
+  result.completed = await repeat(job.tokens, job.durationMs);
   return result;
 }
 

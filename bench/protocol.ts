@@ -37,10 +37,15 @@ export type Job =
   | {
       type: 'handshakes';
       target: Target;
-      /** This worker's tokens, no other worker's: each session's first handshake happens once. */
+      /**
+       * This worker's tokens, no other worker's, so each session's first handshake happens once:
+       * `warmup` for the cold pass and the warm-up, `tokens` for the timed first pass and window.
+       */
+      warmup: string[];
       tokens: string[];
       localAddresses: string[];
       concurrency: number;
+      warmupMs: number;
       durationMs: number;
     }
   | { type: 'moves'; warmupMs: number; durationMs: number; mix?: ChangeMix }
@@ -55,7 +60,9 @@ export interface OpenResult {
 }
 
 export interface HandshakeResult {
-  /** The first handshake of every token, and how long they took together. */
+  /** The first handshake of every warm-up token right after the server started, and how long. */
+  coldPass: { completed: number; ms: number };
+  /** The first handshake of every token on the warmed-up server, and how long they took. */
   firstPass: { completed: number; ms: number };
   /** Handshakes completed in the window that followed. */
   completed: number;

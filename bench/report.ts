@@ -161,6 +161,14 @@ export function renderTable(r: Results): string {
       seed?.firstPerSecond,
     );
     row(
+      'Handshakes/s, first of each session, server just started',
+      ours.coldFirstPerSecond,
+      none,
+      bare.coldFirstPerSecond,
+      '',
+      seed?.coldFirstPerSecond,
+    );
+    row(
       'Handshakes/s, reconnecting sessions',
       ours.perSecond,
       none,

@@ -139,6 +139,7 @@ async function main(): Promise<void> {
       mongodbUri,
       settings,
       log,
+      { secret: appEnv.JWT_SECRET, ttl: appEnv.JWT_ACCESS_TTL },
     ).finally(() => Promise.all(seeders.map((s) => s.stop())));
     const ctx: BenchContext = {
       settings,

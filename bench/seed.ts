@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import mongoose from 'mongoose';
 
 /**
@@ -25,6 +27,8 @@ export interface BenchData {
   crowd: BenchProject;
   /** Owned by user 0, one per entry of `bigBoardTasks`, with that many tasks. */
   bigBoards: BenchProject[];
+  /** Access tokens of a second session of every user, when asked for (see addSessionsDirectly). */
+  secondSessions: string[];
 }
 
 /** Every bench user's password, the added ones' included. */
@@ -39,6 +43,8 @@ export async function seed(
   mongodbUri: string,
   counts: { users: number; projects: number; tasksPerProject: number; bigBoardTasks: number[] },
   progress: (line: string) => void,
+  /** The app's access-token secret and lifetime: with them, `secondSessions` are made. */
+  access?: { secret: string; ttl: string },
 ): Promise<BenchData> {
   const apis = baseUrls.map((url) => new Api(url));
   const api = apis[0];
@@ -74,7 +80,8 @@ export async function seed(
     `${projects.length} boards with ${counts.tasksPerProject} tasks, and one of ${users.length} members`,
   );
   progress(`boards with ${counts.bigBoardTasks.join(' and ')} tasks`);
-  return { users, projects, crowd, bigBoards };
+  const secondSessions = access ? await addSessionsDirectly(mongodbUri, users, access) : [];
+  return { users, projects, crowd, bigBoards, secondSessions };
 }
 
 /**
@@ -106,6 +113,46 @@ export async function addUsersDirectly(
       await users.insertMany(batch);
     }
     return (await users.find({}, { projection: { email: 1 } }).toArray()).map((u) => u.email);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * A second session for every user, written directly in the database, with an access token signed
+ * as the app signs them (HS256, `typ` at+jwt, the default issuer and audience). The handshake
+ * measurement needs sessions no handshake has seen yet, after the server has warmed up on others;
+ * a login per session would hash a password each time and measure nothing the bench is about.
+ */
+export async function addSessionsDirectly(
+  mongodbUri: string,
+  users: BenchUser[],
+  access: { secret: string; ttl: string },
+): Promise<string[]> {
+  const { ObjectId } = mongoose.mongo;
+  const client = await new mongoose.mongo.MongoClient(mongodbUri).connect();
+  try {
+    const now = new Date();
+    const sessions = users.map((user) => ({
+      _id: new ObjectId(),
+      userId: new ObjectId(user.id),
+      revokedAt: null,
+      revokedReason: null,
+      createdAt: now,
+      updatedAt: now,
+    }));
+    await client.db().collection('sessions').insertMany(sessions);
+    return sessions.map((session) =>
+      jwt.sign({ sid: session._id.toHexString() }, access.secret, {
+        algorithm: 'HS256',
+        header: { alg: 'HS256', typ: 'at+jwt' },
+        subject: session.userId.toHexString(),
+        jwtid: randomUUID(),
+        issuer: 'collabcampus',
+        audience: 'collabcampus-clients',
+        expiresIn: access.ttl as jwt.SignOptions['expiresIn'],
+      }),
+    );
   } finally {
     await client.close();
   }

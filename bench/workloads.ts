@@ -93,16 +93,22 @@ async function openAll(
 }
 
 export interface HandshakeFigures {
-  /** Each session's first handshake: the app checks the session and user in the database. */
+  /**
+   * Each session's first handshake, the server warmed up on other sessions: the app checks the
+   * session and user in the database.
+   */
   firstPerSecond: number;
+  /** The same, right after the server started: what a restart costs, compiling included. */
+  coldFirstPerSecond: number;
   /** Sessions reconnecting, the steady state: the app trusts its recent database check. */
   perSecond: number;
   failed: number;
 }
 
 /**
- * Every user's token once per worker slice (first handshakes), then reconnections for the window.
- * Each worker has its own users, as clients of a real server do.
+ * Each worker has its own users, as clients of a real server do: the second sessions of its users
+ * for the cold pass and the warm-up, then their first sessions, once each and then for the window
+ * (see the worker's `handshakes`).
  */
 export async function handshakes(ctx: BenchContext, kind: ServerKind): Promise<HandshakeFigures> {
   const { settings, data } = ctx;
@@ -110,13 +116,16 @@ export async function handshakes(ctx: BenchContext, kind: ServerKind): Promise<H
     data.users.map((u) => u.token),
     ctx.pool.size,
   );
+  const warmup = slices(data.secondSessions, ctx.pool.size);
   return withServer(ctx, kind, 'handshakes', async (server) => {
     const results = await ctx.pool.all((w) => ({
       type: 'handshakes',
       target: target(server),
+      warmup: warmup[w],
       tokens: tokens[w],
       localAddresses: ctx.addresses.take(4),
       concurrency: settings.handshakeLanes,
+      warmupMs: settings.warmupMs,
       durationMs: settings.durationMs,
     }));
     const sum = (pick: (r: (typeof results)[number]) => number): number =>
@@ -126,11 +135,14 @@ export async function handshakes(ctx: BenchContext, kind: ServerKind): Promise<H
       const why = results.find((r) => r.firstError)?.firstError;
       ctx.log(`  ${kind}: ${failed} handshakes failed (${why})`);
     }
+    const rate = (pick: (r: (typeof results)[number]) => { completed: number; ms: number }) =>
+      perSecond(
+        sum((r) => pick(r).completed),
+        Math.max(...results.map((r) => pick(r).ms)),
+      );
     return {
-      firstPerSecond: perSecond(
-        sum((r) => r.firstPass.completed),
-        Math.max(...results.map((r) => r.firstPass.ms)),
-      ),
+      firstPerSecond: rate((r) => r.firstPass),
+      coldFirstPerSecond: rate((r) => r.coldPass),
       perSecond: perSecond(
         sum((r) => r.completed),
         settings.durationMs,
