@@ -226,6 +226,30 @@ describe('Socket.IO handshake', () => {
       );
     });
 
+    it('judges first handshakes that arrive together each by its own session and user', async () => {
+      // Reads arriving in one turn of the event loop share a query (under load they do; the
+      // batching itself is unit-tested in batched-reads.spec.ts): no verdict may leak to another.
+      const users = await Promise.all(Array.from({ length: 6 }, () => registerUser(t.http)));
+      const [revoked, deleted] = users;
+      await logout(t.http, revoked);
+      await t.app
+        .get<Connection>(getConnectionToken())
+        .collection('users')
+        .deleteOne({ _id: new Types.ObjectId(deleted.user.id) });
+      const verdicts = await Promise.all(
+        users.map((user) =>
+          connect(t.url, '/projects', { token: user.accessToken }).then(
+            (socket) => {
+              socket.disconnect();
+              return 'connected';
+            },
+            (err: Error) => err.message,
+          ),
+        ),
+      );
+      expect(verdicts).toEqual(['Unauthorized', 'Unauthorized', ...Array(4).fill('connected')]);
+    });
+
     it('notices a user deleted in the database, not through the API, within SESSION_CACHE_TTL_MS', async () => {
       const dave = await registerUser(t.http);
       (await connect(t.url, '/projects', { token: dave.accessToken })).disconnect();
