@@ -1,7 +1,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +154,13 @@ export class Database {
     return new URL(this.uri).hostname;
   }
 
+  /** The database server's own process: the JVM the CLI started (its only child). */
+  get serverPid(): number {
+    const pid = this.child.pid ?? 0;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+    return Number(children[0] ?? pid);
+  }
+
   get port(): number {
     return Number(new URL(this.uri).port);
   }
@@ -177,6 +184,7 @@ export async function freePort(): Promise<number> {
 
 export interface OurServer {
   server: ServerProcess;
+  database: Database;
   /** The database URI, with the database name. */
   mongodbUri: string;
   /** The app's output. */
@@ -212,7 +220,7 @@ export async function withOurServer(
       logFile,
     });
     try {
-      await run({ server, mongodbUri, logFile });
+      await run({ server, database: db, mongodbUri, logFile });
     } finally {
       await server.stop();
     }
