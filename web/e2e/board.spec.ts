@@ -75,7 +75,6 @@ test('the server serves the app at / and any path outside the API, with a strict
 
 test('shares a project live: it appears when Alice adds Bob and goes when she removes him', async ({
   browser,
-  request,
 }) => {
   const [alice, bob] = await twoPeople(browser);
   const projectId = await createProject(alice.page, 'Launch plan');
@@ -88,31 +87,30 @@ test('shares a project live: it appears when Alice adds Bob and goes when she re
   await expect(alice.page.getByTestId('presence-user')).toHaveCount(2);
   await expect(bob.page.getByTestId('presence-user')).toHaveCount(2);
 
-  // The app has no "remove" button yet: the owner removes Bob over the API.
-  const login = await request.post(`${APP.url}/api/auth/login`, {
-    data: { email: alice.email, password: alice.password },
-  });
-  const { accessToken, user } = (await login.json()) as {
-    accessToken: string;
-    user: { id: string };
-  };
-  const project = (await (
-    await request.get(`${APP.url}/api/projects/${projectId}`, {
-      headers: { Authorization: `Bearer ${accessToken}` },
-    })
-  ).json()) as { members: { userId: string }[] };
-  const bobUserId = project.members.find((m) => m.userId !== user.id)!.userId;
-  const removed = await request.delete(
-    `${APP.url}/api/projects/${projectId}/members/${bobUserId}`,
-    {
-      headers: { Authorization: `Bearer ${accessToken}` },
-    },
-  );
-  expect(removed.status()).toBe(204);
+  // Alice opens the member list (by keyboard, as it must be usable that way) and removes Bob.
+  await expect(alice.page.getByTestId('members-toggle')).toHaveText('2 members');
+  await alice.page.getByTestId('members-toggle').focus();
+  await alice.page.keyboard.press('Enter');
+  const members = alice.page.getByTestId('member-item');
+  await expect(members).toHaveCount(2);
+  await expect(members.filter({ hasText: 'Owner' })).toContainText('Alice');
+  const bobsRow = members.filter({ hasText: bob.email });
+  // Only the owner's view offers Remove, and never for the owner's own row.
+  await expect(alice.page.getByTestId('member-remove')).toHaveCount(1);
+  await bob.page.getByTestId('members-toggle').click();
+  await expect(bob.page.getByTestId('member-item')).toHaveCount(2);
+  await expect(bob.page.getByTestId('member-remove')).toHaveCount(0);
+  if (process.env.UPDATE_SCREENSHOTS) {
+    mkdirSync('../docs/screenshots', { recursive: true });
+    await alice.page.screenshot({ path: '../docs/screenshots/members.png' });
+  }
+  await bobsRow.getByTestId('member-remove').click();
   await expect(item).toHaveCount(0);
   await expect(bob.page.getByTestId('notice').filter({ hasText: 'removed' })).toBeVisible();
   await expect(bob.page.getByTestId('column-todo')).toHaveCount(0);
   await expect(alice.page.getByTestId('presence-user')).toHaveCount(1);
+  await expect(alice.page.getByTestId('member-item')).toHaveCount(1);
+  await expect(alice.page.getByTestId('members-toggle')).toHaveText('1 member');
 });
 
 test('shows every change to the other user: a new card, a keyboard move and a drag-and-drop move, with versions', async ({
@@ -250,12 +248,20 @@ test.describe('behind a network the test can cut', () => {
       await createTask(alice.page, title);
     await expect(bob.page.getByTestId('task-card')).toHaveCount(3);
 
+    // The status dot says it in colour too: green when live, amber while reconnecting.
+    const dot = (page: Page) =>
+      page
+        .getByTestId('connection-status')
+        .locator('.status-dot')
+        .evaluate((el) => getComputedStyle(el).backgroundColor);
+    expect(await dot(bob.page)).toBe('rgb(22, 163, 74)');
     proxy.goOffline();
     await bob.context.setOffline(true);
     await expect(bob.page.getByTestId('connection-status')).toHaveAttribute(
       'data-state',
       'reconnecting',
     );
+    expect(await dot(bob.page)).toBe('rgb(217, 119, 6)');
     // Meanwhile Alice adds, moves, edits and deletes.
     await createTask(alice.page, 'Bus');
     await card(alice.page, 'Tickets').focus();
@@ -270,6 +276,7 @@ test.describe('behind a network the test can cut', () => {
     proxy.goOnline();
     await bob.context.setOffline(false);
     await expectOnline(bob.page);
+    expect(await dot(bob.page)).toBe('rgb(22, 163, 74)');
     const board = async (page: Page) =>
       page
         .getByTestId('task-card')

@@ -215,10 +215,18 @@ export function BoardView({
       <div className="board-header">
         <div>
           <h1 className="board-title">{project.name}</h1>
-          <p className="muted small">
+          <div className="muted small board-counts">
             {board.tasks.length} {board.tasks.length === 1 ? 'task' : 'tasks'} ·{' '}
-            {board.members.length} {board.members.length === 1 ? 'member' : 'members'}
-          </p>
+            <Members
+              client={client}
+              projectId={project.id}
+              members={board.members}
+              people={people}
+              me={me}
+              isOwner={isOwner}
+              notify={notify}
+            />
+          </div>
         </div>
         <Presence
           online={board.online}
@@ -327,6 +335,99 @@ function Presence({ online, nameOf }: { online: string[]; nameOf: (id: string) =
         })}
       </ul>
     </div>
+  );
+}
+
+/**
+ * The member count opens the list of members: names, emails and roles, and for the owner a
+ * Remove button per member (the server takes their sockets out of the room, and the project out
+ * of their list). The list follows the board's live membership.
+ */
+function Members({
+  client,
+  projectId,
+  members,
+  people,
+  me,
+  isOwner,
+  notify,
+}: {
+  client: Client;
+  projectId: string;
+  members: Board['members'];
+  people: Map<string, ProjectMember>;
+  me: User;
+  isOwner: boolean;
+  notify: Notify;
+}) {
+  const [open, setOpen] = useState(false);
+  const [removing, setRemoving] = useState<string | null>(null);
+  const nameOf = (userId: string): string => people.get(userId)?.name ?? 'A member';
+  const remove = async (userId: string): Promise<void> => {
+    setRemoving(userId);
+    try {
+      await client.projects.removeMember(projectId, userId);
+      notify(`${nameOf(userId)} no longer has access to this board.`, 'info');
+    } catch (err) {
+      notify(describeError(err, String));
+    } finally {
+      setRemoving(null);
+    }
+  };
+  return (
+    <span
+      className="members"
+      onKeyDown={(event) => {
+        if (event.key !== 'Escape' || !open) return;
+        setOpen(false);
+        document.querySelector<HTMLElement>('[data-testid="members-toggle"]')?.focus();
+      }}
+    >
+      <button
+        type="button"
+        className="link-button"
+        data-testid="members-toggle"
+        aria-expanded={open}
+        aria-controls="members-panel"
+        onClick={() => setOpen((was) => !was)}
+      >
+        {members.length} {members.length === 1 ? 'member' : 'members'}
+      </button>
+      {open && (
+        <ul id="members-panel" className="members-panel" aria-label="Members">
+          {members.map(({ userId, role }) => (
+            <li key={userId} className="member" data-testid="member-item" data-user-id={userId}>
+              <span className="avatar" aria-hidden="true" style={{ background: colourFor(userId) }}>
+                {initials(nameOf(userId))}
+              </span>
+              <span className="member-who">
+                <span className="member-name">
+                  {nameOf(userId)}
+                  {userId === me.id ? ' (you)' : ''}
+                </span>
+                <span className="muted small">{people.get(userId)?.email ?? ''}</span>
+              </span>
+              {role === 'owner' ? (
+                <span className="role-badge">Owner</span>
+              ) : isOwner && userId !== me.id ? (
+                <button
+                  type="button"
+                  className="button small danger"
+                  data-testid="member-remove"
+                  aria-label={`Remove ${nameOf(userId)} from this project`}
+                  disabled={removing === userId}
+                  onClick={() => void remove(userId)}
+                >
+                  Remove
+                </button>
+              ) : (
+                <span className="role-badge muted">Member</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </span>
   );
 }
 
