@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { io } from 'socket.io-client';
+import { connect, connected } from './client-socket';
 import { addSessionsDirectly, seed } from './seed';
 import { type OurServer, runBench, withOurServer } from './servers';
 
@@ -27,20 +27,12 @@ function cpuMicros(pid: number): number {
 
 /** Connects and closes a socket per token, LANES at a time; fails on any refusal. */
 async function handshakeEach(url: string, tokens: string[]): Promise<void> {
+  const target = { url: `${url}/projects`, origin: ORIGIN };
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < tokens.length) {
-      const socket = io(`${url}/projects`, {
-        transports: ['websocket'],
-        auth: { token: tokens[next++] },
-        forceNew: true,
-        reconnection: false,
-        extraHeaders: { origin: ORIGIN },
-      });
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('connect_error', reject);
-      }).finally(() => socket.close());
+      const socket = connect(target, tokens[next++], '127.0.0.1');
+      await connected(socket).finally(() => socket.close());
     }
   };
   await Promise.all(Array.from({ length: LANES }, lane));

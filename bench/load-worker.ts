@@ -4,7 +4,8 @@
  * its sockets between jobs and answers each job over IPC.
  */
 import { performance } from 'node:perf_hooks';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { connect, connected } from './client-socket';
 import type {
   ChangeMix,
   FanoutResult,
@@ -14,7 +15,6 @@ import type {
   JobResult,
   MoveResult,
   OpenResult,
-  Target,
   WorkerReply,
   WorkerRequest,
 } from './protocol';
@@ -63,30 +63,6 @@ function run(job: Job): Promise<JobResult> {
     case 'close':
       return close();
   }
-}
-
-function connect(target: Target, token: string, localAddress: string): Socket {
-  return io(target.url, {
-    transports: ['websocket'],
-    auth: { token },
-    forceNew: true,
-    reconnection: false,
-    timeout: 30_000,
-    extraHeaders: { origin: target.origin },
-    // Passed through to the WebSocket's TCP connection (not in the client's typings).
-    ...{ localAddress },
-  });
-}
-
-/** Resolves once the socket is connected, or rejects with the server's refusal. */
-function connected(socket: Socket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', (err) => {
-      socket.close();
-      reject(err);
-    });
-  });
 }
 
 /** The ack, or a failure when none came in time (counted, not thrown: the run goes on). */
