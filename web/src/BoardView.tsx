@@ -61,10 +61,13 @@ export function BoardView({
   const [failed, setFailed] = useState<string | null>(null);
   useBoardRevision(board);
   const people = useMembers(client, project.id, board);
+  const personName = useCallback(
+    (userId: string): string => people.get(userId)?.name ?? 'A member',
+    [people],
+  );
   const nameOf = useCallback(
-    (userId: string): string =>
-      userId === me.id ? 'You' : (people.get(userId)?.name ?? 'A member'),
-    [people, me.id],
+    (userId: string): string => (userId === me.id ? 'You' : personName(userId)),
+    [personName, me.id],
   );
 
   useEffect(() => {
@@ -222,6 +225,7 @@ export function BoardView({
               projectId={project.id}
               members={board.members}
               people={people}
+              nameOf={personName}
               me={me}
               isOwner={isOwner}
               notify={notify}
@@ -230,7 +234,7 @@ export function BoardView({
         </div>
         <Presence
           online={board.online}
-          nameOf={(id) => (people.get(id)?.name ?? 'A member') + (id === me.id ? ' (you)' : '')}
+          nameOf={(id) => personName(id) + (id === me.id ? ' (you)' : '')}
         />
         {isOwner && <AddMember client={client} projectId={project.id} notify={notify} />}
       </div>
@@ -348,6 +352,7 @@ function Members({
   projectId,
   members,
   people,
+  nameOf,
   me,
   isOwner,
   notify,
@@ -356,13 +361,14 @@ function Members({
   projectId: string;
   members: Board['members'];
   people: Map<string, ProjectMember>;
+  nameOf: (userId: string) => string;
   me: User;
   isOwner: boolean;
   notify: Notify;
 }) {
   const [open, setOpen] = useState(false);
   const [removing, setRemoving] = useState<string | null>(null);
-  const nameOf = (userId: string): string => people.get(userId)?.name ?? 'A member';
+  const toggle = useRef<HTMLButtonElement>(null);
   const remove = async (userId: string): Promise<void> => {
     setRemoving(userId);
     try {
@@ -380,10 +386,11 @@ function Members({
       onKeyDown={(event) => {
         if (event.key !== 'Escape' || !open) return;
         setOpen(false);
-        document.querySelector<HTMLElement>('[data-testid="members-toggle"]')?.focus();
+        toggle.current?.focus();
       }}
     >
       <button
+        ref={toggle}
         type="button"
         className="link-button"
         data-testid="members-toggle"
