@@ -97,6 +97,14 @@ test('shares a project live: it appears when Alice adds Bob and goes when she re
   const bobsRow = members.filter({ hasText: bob.email });
   // Only the owner's view offers Remove, and never for the owner's own row.
   await expect(alice.page.getByTestId('member-remove')).toHaveCount(1);
+  // Tab reaches it; Escape closes the list and gives the focus back to the count.
+  await alice.page.keyboard.press('Tab');
+  await expect(bobsRow.getByTestId('member-remove')).toBeFocused();
+  await alice.page.keyboard.press('Escape');
+  await expect(members).toHaveCount(0);
+  await expect(alice.page.getByTestId('members-toggle')).toBeFocused();
+  await alice.page.keyboard.press('Enter');
+  await expect(members).toHaveCount(2);
   await bob.page.getByTestId('members-toggle').click();
   await expect(bob.page.getByTestId('member-item')).toHaveCount(2);
   await expect(bob.page.getByTestId('member-remove')).toHaveCount(0);
