@@ -168,8 +168,10 @@ async function handshakes(job: Extract<Job, { type: 'handshakes' }>): Promise<Ha
     return completed;
   };
 
-  result.coldPass = await pass(job.warmup);
-  await repeat(job.warmup, job.warmupMs);
+  result.coldPass = await pass(job.cold);
+  // Warmed up on both paths: sessions seen for the first time, then sessions seen before.
+  await pass(job.warmup);
+  await repeat([...job.cold, ...job.warmup], job.warmupMs);
   result.firstPass = await pass(job.tokens);
   result.completed = await repeat(job.tokens, job.durationMs);
   return result;

@@ -39,8 +39,10 @@ export type Job =
       target: Target;
       /**
        * This worker's tokens, no other worker's, so each session's first handshake happens once:
-       * `warmup` for the cold pass and the warm-up, `tokens` for the timed first pass and window.
+       * `cold` for the pass right after the server started, `warmup` for the first handshakes of
+       * the warm-up, `tokens` for the timed first pass and window.
        */
+      cold: string[];
       warmup: string[];
       tokens: string[];
       localAddresses: string[];

@@ -27,8 +27,11 @@ export interface BenchData {
   crowd: BenchProject;
   /** Owned by user 0, one per entry of `bigBoardTasks`, with that many tasks. */
   bigBoards: BenchProject[];
-  /** Access tokens of a second session of every user, when asked for (see addSessionsDirectly). */
-  secondSessions: string[];
+  /**
+   * Access tokens of a second and a third session of every user, when asked for (see
+   * addSessionsDirectly): [second, third].
+   */
+  moreSessions: [string[], string[]];
 }
 
 /** Every bench user's password, the added ones' included. */
@@ -43,7 +46,7 @@ export async function seed(
   mongodbUri: string,
   counts: { users: number; projects: number; tasksPerProject: number; bigBoardTasks: number[] },
   progress: (line: string) => void,
-  /** The app's access-token secret and lifetime: with them, `secondSessions` are made. */
+  /** The app's access-token secret and lifetime: with them, `moreSessions` are made. */
   access?: { secret: string; ttl: string },
 ): Promise<BenchData> {
   const apis = baseUrls.map((url) => new Api(url));
@@ -80,8 +83,10 @@ export async function seed(
     `${projects.length} boards with ${counts.tasksPerProject} tasks, and one of ${users.length} members`,
   );
   progress(`boards with ${counts.bigBoardTasks.join(' and ')} tasks`);
-  const secondSessions = access ? await addSessionsDirectly(mongodbUri, users, access) : [];
-  return { users, projects, crowd, bigBoards, secondSessions };
+  const moreSession = async (): Promise<string[]> =>
+    access ? addSessionsDirectly(mongodbUri, users, access) : [];
+  const moreSessions: [string[], string[]] = [await moreSession(), await moreSession()];
+  return { users, projects, crowd, bigBoards, moreSessions };
 }
 
 /**
@@ -119,7 +124,7 @@ export async function addUsersDirectly(
 }
 
 /**
- * A second session for every user, written directly in the database, with an access token signed
+ * Another session for every user, written directly in the database, with an access token signed
  * as the app signs them (HS256, `typ` at+jwt, the default issuer and audience). The handshake
  * measurement needs sessions no handshake has seen yet, after the server has warmed up on others;
  * a login per session would hash a password each time and measure nothing the bench is about.

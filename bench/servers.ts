@@ -218,6 +218,7 @@ export async function withOurServer(
         ...appEnv,
       },
       logFile,
+      cpuProfile: process.env.PROFILE_DIR ? { dir: process.env.PROFILE_DIR, name: `${name}.cpuprofile` } : undefined,
     });
     try {
       await run({ server, database: db, mongodbUri, logFile });

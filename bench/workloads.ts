@@ -116,11 +116,13 @@ export async function handshakes(ctx: BenchContext, kind: ServerKind): Promise<H
     data.users.map((u) => u.token),
     ctx.pool.size,
   );
-  const warmup = slices(data.secondSessions, ctx.pool.size);
+  const cold = slices(data.moreSessions[0], ctx.pool.size);
+  const warmup = slices(data.moreSessions[1], ctx.pool.size);
   return withServer(ctx, kind, 'handshakes', async (server) => {
     const results = await ctx.pool.all((w) => ({
       type: 'handshakes',
       target: target(server),
+      cold: cold[w],
       warmup: warmup[w],
       tokens: tokens[w],
       localAddresses: ctx.addresses.take(4),

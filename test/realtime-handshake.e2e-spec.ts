@@ -5,6 +5,7 @@ import { ProjectsGateway } from '../src/realtime/projects.gateway';
 import {
   bearer,
   createProject,
+  login,
   logout,
   type RegisteredUser,
   registerUser,
@@ -252,17 +253,19 @@ describe('Socket.IO handshake', () => {
 
     it('notices a user deleted in the database, not through the API, within SESSION_CACHE_TTL_MS', async () => {
       const dave = await registerUser(t.http);
+      const daveElsewhere = await login(t.http, dave);
       (await connect(t.url, '/projects', { token: dave.accessToken })).disconnect();
       await t.app
         .get<Connection>(getConnectionToken())
         .collection('users')
         .deleteOne({ _id: new Types.ObjectId(dave.user.id) });
-      // Until then the session's earlier check may be trusted; from then on it must not be.
+      // Until then the earlier check of the session and of its user may be trusted (by any
+      // session of that user); from then on it must not be.
       await new Promise((resolve) => setTimeout(resolve, SESSION_CACHE_TTL_MS));
-      expect(await connectError(t.url, '/projects', { token: dave.accessToken })).toBe(
-        'Unauthorized',
-      );
-      await t.http.get('/api/auth/me').set(bearer(dave.accessToken)).expect(401);
+      for (const token of [dave.accessToken, daveElsewhere.accessToken]) {
+        expect(await connectError(t.url, '/projects', { token })).toBe('Unauthorized');
+        await t.http.get('/api/auth/me').set(bearer(token)).expect(401);
+      }
     });
 
     it('refuses a valid token in the query string or an Authorization header, and never logs it', async () => {

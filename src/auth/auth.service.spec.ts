@@ -236,6 +236,27 @@ describe(AuthService.name, () => {
       });
     });
 
+    it('reads only the session for a new session of a user checked within the TTL', async () => {
+      const first = await register();
+      await auth.authenticate(first.accessToken);
+      const second = await auth.login({ email: 'ann@example.test', password: 'password1' });
+      const findById = jest.spyOn(users, 'findById');
+      const findSession = jest.spyOn(sessions, 'findSession');
+      expect(await auth.authenticate(second.accessToken)).toMatchObject(first.user);
+      expect([findById.mock.calls.length, findSession.mock.calls.length]).toEqual([0, 1]);
+    });
+
+    it('refuses a revoked session even when its user was checked within the TTL', async () => {
+      const first = await register();
+      await auth.authenticate(first.accessToken);
+      const second = await auth.login({ email: 'ann@example.test', password: 'password1' });
+      // Revoked by another instance: no event reached this one.
+      const [, secondId] = sessions.sessions.keys();
+      sessions.sessions.get(secondId)!.revoked = true;
+      expect(await auth.authenticate(second.accessToken)).toBeNull();
+      expect(await auth.authenticate(first.accessToken)).toMatchObject(first.user);
+    });
+
     it('returns null once the user no longer exists', async () => {
       const res = await register();
       users.rows.clear();

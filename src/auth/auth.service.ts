@@ -98,27 +98,34 @@ export class AuthService {
   /**
    * The user behind an access token, or null when the token is invalid, expired, of a revoked
    * session, or of a user that no longer exists. Used by the HTTP guard and the socket handshake.
-   * The signature and expiry are checked every time; the session and user, once per
-   * SESSION_CACHE_TTL_MS (see SessionCache).
+   * The signature and expiry are checked every time; the session and the user in the database,
+   * each at most once per SESSION_CACHE_TTL_MS (see SessionCache).
    */
   async authenticate(accessToken: unknown): Promise<AuthUser | null> {
     const claims = this.tokens.verifyAccessToken(accessToken);
     if (!claims) return null;
-    const known = this.sessionCache.get(claims.sessionId);
-    if (known) {
-      return known.id === claims.userId
-        ? { ...known, sessionId: claims.sessionId, tokenExpiresAt: claims.expiresAt }
-        : null;
-    }
-    const [session, user] = await Promise.all([
-      this.sessions.findSession(claims.sessionId),
-      this.users.findById(claims.userId),
+    const [sessionUserId, user] = await Promise.all([
+      this.sessionCache.sessionUserId(claims.sessionId) ?? this.checkSession(claims.sessionId),
+      this.sessionCache.user(claims.userId) ?? this.checkUser(claims.userId),
     ]);
-    if (!user || !session || session.revoked || session.userId !== user.id) return null;
-    // Revoked while the reads were under way: the reads may predate the revocation's write.
-    if (this.sessionCache.wasRevoked(session.id)) return null;
-    this.sessionCache.remember(session.id, user);
-    return { ...user, sessionId: session.id, tokenExpiresAt: claims.expiresAt };
+    if (!user || sessionUserId !== user.id) return null;
+    // Revoked while a read was under way: the read may predate the revocation's write.
+    if (this.sessionCache.wasRevoked(claims.sessionId)) return null;
+    return { ...user, sessionId: claims.sessionId, tokenExpiresAt: claims.expiresAt };
+  }
+
+  /** The user id of a session, read from the database, or null when it is not active. */
+  private async checkSession(sessionId: string): Promise<string | null> {
+    const session = await this.sessions.findSession(sessionId);
+    if (!session || session.revoked) return null;
+    this.sessionCache.rememberSession(session.id, session.userId);
+    return session.userId;
+  }
+
+  private async checkUser(userId: string): Promise<UserRecord | null> {
+    const user = await this.users.findById(userId);
+    if (user) this.sessionCache.rememberUser(user);
+    return user;
   }
 
   /**

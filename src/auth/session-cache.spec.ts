@@ -23,26 +23,39 @@ describe(SessionCache.name, () => {
 
   it('trusts a checked session for the TTL, then asks again', () => {
     const cache = cacheWithTtl(30_000);
-    cache.remember('s1', alice);
+    cache.rememberSession('s1', alice.id);
     now += 29_999;
-    expect(cache.get('s1')).toEqual(alice);
+    expect(cache.sessionUserId('s1')).toBe(alice.id);
     now += 1;
-    expect(cache.get('s1')).toBeUndefined();
+    expect(cache.sessionUserId('s1')).toBeUndefined();
+  });
+
+  it("trusts a user's check for the TTL from that check, whichever session asks", () => {
+    const cache = cacheWithTtl(30_000);
+    cache.rememberUser(alice);
+    now += 20_000;
+    // A second session's check does not extend the first check of its user.
+    cache.rememberSession('s2', alice.id);
+    now += 9_999;
+    expect([cache.user(alice.id), cache.sessionUserId('s2')]).toEqual([alice, alice.id]);
+    now += 1;
+    expect([cache.user(alice.id), cache.sessionUserId('s2')]).toEqual([undefined, alice.id]);
   });
 
   it('forgets a revoked session at once, and a check that was under way cannot bring it back', async () => {
     const cache = cacheWithTtl(30_000);
-    cache.remember('s1', alice);
+    cache.rememberSession('s1', alice.id);
     await cache.onRevoked(new SessionRevokedEvent('s1', alice.id, 'logout'));
-    expect(cache.get('s1')).toBeUndefined();
-    cache.remember('s1', alice);
-    expect(cache.get('s1')).toBeUndefined();
+    expect(cache.sessionUserId('s1')).toBeUndefined();
+    cache.rememberSession('s1', alice.id);
+    expect(cache.sessionUserId('s1')).toBeUndefined();
   });
 
   it('remembers nothing when SESSION_CACHE_TTL_MS is 0', () => {
     const cache = cacheWithTtl(0);
-    cache.remember('s1', alice);
-    expect(cache.get('s1')).toBeUndefined();
+    cache.rememberSession('s1', alice.id);
+    cache.rememberUser(alice);
+    expect([cache.sessionUserId('s1'), cache.user(alice.id)]).toEqual([undefined, undefined]);
   });
 
   it('knows a revoked session for a minute at least, whatever the TTL (even 0)', async () => {
@@ -56,11 +69,17 @@ describe(SessionCache.name, () => {
     }
   });
 
-  it('keeps at most 100,000 sessions, dropping the oldest', () => {
+  it('keeps at most 100,000 sessions and 100,000 users, dropping the oldest', () => {
     const cache = cacheWithTtl(30_000);
-    for (let i = 0; i <= 100_000; i++) cache.remember(`s${i}`, alice);
-    expect(cache.get('s0')).toBeUndefined();
-    expect(cache.get('s1')).toEqual(alice);
-    expect(cache.get('s100000')).toEqual(alice);
+    for (let i = 0; i <= 100_000; i++) {
+      cache.rememberSession(`s${i}`, alice.id);
+      cache.rememberUser({ ...alice, id: `u${i}` });
+    }
+    expect(cache.sessionUserId('s0')).toBeUndefined();
+    expect(cache.sessionUserId('s1')).toBe(alice.id);
+    expect(cache.sessionUserId('s100000')).toBe(alice.id);
+    expect(cache.user('u0')).toBeUndefined();
+    expect(cache.user('u1')).toEqual({ ...alice, id: 'u1' });
+    expect(cache.user('u100000')).toEqual({ ...alice, id: 'u100000' });
   });
 });

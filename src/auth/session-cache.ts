@@ -7,7 +7,7 @@ import { SessionRevocationHeardEvent, SessionRevokedEvent } from './session-revo
 
 /** Redis channel on which instances tell each other which sessions were revoked. */
 const REVOCATIONS_CHANNEL = 'collabcampus:session-revoked';
-/** Beyond this many sessions the oldest entries go first; memory stays bounded under any load. */
+/** Beyond this many sessions (or users) the oldest go first; memory stays bounded under any load. */
 const MAX_ENTRIES = 100_000;
 /**
  * How long a revoked session id is remembered at least, whatever the TTL (even 0): far longer
@@ -15,27 +15,58 @@ const MAX_ENTRIES = 100_000;
  */
 const MIN_REVOKED_MEMORY_MS = 60_000;
 
-interface Entry {
-  user: UserRecord;
-  /** Epoch ms after which the database is asked again. */
-  until: number;
+/**
+ * Answers the database gave, each trusted for a while after it was read (insertion order is
+ * expiry order), at most MAX_ENTRIES of them.
+ */
+class RecentAnswers<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.until > Date.now()) return entry.value;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: V): void {
+    if (this.ttlMs === 0) return;
+    const now = Date.now();
+    this.entries.delete(key);
+    this.entries.set(key, { value, until: now + this.ttlMs });
+    // Drop expired entries from the front, then any excess.
+    for (const [oldest, entry] of this.entries) {
+      if (entry.until > now && this.entries.size <= MAX_ENTRIES) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
 }
 
 /**
- * Sessions whose database check (session active, user present) passed less than
- * SESSION_CACHE_TTL_MS ago, so that a reconnect storm or a burst of requests does not cost two
- * database reads each. A revocation forgets its session at once: on this instance through the
- * revocation event, on the others through Redis. Revoked ids are remembered for a while, so a
- * check that was already reading the database when the session was revoked can neither put it
- * back nor let its caller in (`wasRevoked`). What the TTL bounds is a change made outside the
- * API, such as a user deleted in the database.
+ * The two database checks behind an access token, each trusted for SESSION_CACHE_TTL_MS after it
+ * passed: that its session is active (and whose it is), and that its user exists. A reconnect
+ * storm or a burst of requests then costs no reads, and a new session of a user checked a moment
+ * ago (another device, a new login) costs only the session's. A revocation forgets its session at
+ * once: on this instance through the revocation event, on the others through Redis. Revoked ids
+ * are remembered for a while, so a check that was already reading the database when the session
+ * was revoked can neither put it back nor let its caller in (`wasRevoked`). What the TTL bounds
+ * is a change made outside the API, such as a user deleted in the database.
  */
 @Injectable()
 export class SessionCache implements OnModuleInit {
   private readonly logger = new Logger(SessionCache.name);
-  private readonly entries = new Map<string, Entry>();
+  /** Session id → its user's id, for sessions the database showed active. */
+  private readonly sessions: RecentAnswers<string>;
+  /** User id → the user, for users the database showed present. */
+  private readonly users: RecentAnswers<UserRecord>;
   private readonly revoked = new Map<string, number>();
-  private readonly ttlMs: number;
   private readonly revokedMemoryMs: number;
 
   constructor(
@@ -43,8 +74,9 @@ export class SessionCache implements OnModuleInit {
     private readonly redis: RedisConnections,
     private readonly events: EventEmitter2,
   ) {
-    this.ttlMs = config.sessionCacheTtlMs;
-    this.revokedMemoryMs = Math.max(this.ttlMs, MIN_REVOKED_MEMORY_MS);
+    this.sessions = new RecentAnswers(config.sessionCacheTtlMs);
+    this.users = new RecentAnswers(config.sessionCacheTtlMs);
+    this.revokedMemoryMs = Math.max(config.sessionCacheTtlMs, MIN_REVOKED_MEMORY_MS);
   }
 
   onModuleInit(): void {
@@ -62,13 +94,14 @@ export class SessionCache implements OnModuleInit {
     });
   }
 
-  /** The user of a session checked within the TTL, or undefined. */
-  get(sessionId: string): UserRecord | undefined {
-    const entry = this.entries.get(sessionId);
-    if (!entry) return undefined;
-    if (entry.until > Date.now()) return entry.user;
-    this.entries.delete(sessionId);
-    return undefined;
+  /** The user id of a session checked active within the TTL, or undefined. */
+  sessionUserId(sessionId: string): string | undefined {
+    return this.sessions.get(sessionId);
+  }
+
+  /** A user checked present within the TTL, or undefined. */
+  user(userId: string): UserRecord | undefined {
+    return this.users.get(userId);
   }
 
   /** Whether this instance heard of the session's revocation within the last minute or TTL. */
@@ -77,16 +110,13 @@ export class SessionCache implements OnModuleInit {
   }
 
   /** Records a session the database has just shown active, unless it was revoked meanwhile. */
-  remember(sessionId: string, user: UserRecord): void {
-    if (this.ttlMs === 0 || this.wasRevoked(sessionId)) return;
-    const now = Date.now();
-    this.entries.delete(sessionId);
-    this.entries.set(sessionId, { user, until: now + this.ttlMs });
-    // Insertion order is expiry order: drop expired entries from the front, then any excess.
-    for (const [id, entry] of this.entries) {
-      if (entry.until > now && this.entries.size <= MAX_ENTRIES) break;
-      this.entries.delete(id);
-    }
+  rememberSession(sessionId: string, userId: string): void {
+    if (!this.wasRevoked(sessionId)) this.sessions.set(sessionId, userId);
+  }
+
+  /** Records a user the database has just shown present. */
+  rememberUser(user: UserRecord): void {
+    this.users.set(user.id, user);
   }
 
   @OnEvent(SessionRevokedEvent.NAME)
@@ -100,7 +130,7 @@ export class SessionCache implements OnModuleInit {
   }
 
   private forget(sessionId: string): void {
-    this.entries.delete(sessionId);
+    this.sessions.delete(sessionId);
     const now = Date.now();
     for (const [id, until] of this.revoked) {
       if (until > now) break;
