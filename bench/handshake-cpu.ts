@@ -1,12 +1,16 @@
 /**
  * What one handshake costs in CPU, by process: the app server and the embedded database, for a
- * session's first handshake (the app reads the session and the user) and for a reconnection (it
- * trusts its recent check). One user, sessions written directly in the database, 48 connections
- * at a time from this process; phases in turn, so the later first-handshake phases run on a
- * warmed-up server. CPU comes from /proc (user + system time), so it counts what the processes
- * spent, not where a profiler's samples fell.
+ * session's first handshake (the app reads the session, and the user unless it checked that user
+ * within SESSION_CACHE_TTL_MS) and for a reconnection (it trusts its recent checks). Each phase
+ * has one new session per user for as many users, written directly in the database, 48
+ * connections at a time from this process; phases in turn, so the later first-handshake phases
+ * run on a warmed-up server, for users checked a few seconds earlier (they read only the
+ * session). CPU comes from /proc (user + system time), so it counts what the processes spent, not
+ * where a profiler's samples fell.
  *
  *   npm run build && tsc -p bench/tsconfig.json && node dist/bench/handshake-cpu.js [sessionsPerPhase]
+ *
+ * With BENCH_PROFILE_DIR=dir, the app also writes a V8 CPU profile there.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -40,7 +44,11 @@ async function handshakeEach(url: string, tokens: string[]): Promise<void> {
 }
 
 /** `count` users (the seeded one and copies of it), so each session of a phase has its own user. */
-async function distinctUsers(mongodbUri: string, first: BenchUser, count: number) {
+async function distinctUsers(
+  mongodbUri: string,
+  first: BenchUser,
+  count: number,
+): Promise<BenchUser[]> {
   const client = await new mongo.MongoClient(mongodbUri).connect();
   try {
     const users = client.db().collection('users');

@@ -218,7 +218,10 @@ export async function withOurServer(
         ...appEnv,
       },
       logFile,
-      cpuProfile: process.env.PROFILE_DIR ? { dir: process.env.PROFILE_DIR, name: `${name}.cpuprofile` } : undefined,
+      // BENCH_PROFILE_DIR=dir: a V8 CPU profile of the app, written there when it stops.
+      cpuProfile: process.env.BENCH_PROFILE_DIR
+        ? { dir: process.env.BENCH_PROFILE_DIR, name: `${name}.cpuprofile` }
+        : undefined,
     });
     try {
       await run({ server, database: db, mongodbUri, logFile });

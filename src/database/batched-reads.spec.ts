@@ -38,7 +38,7 @@ describe('batchedReadsById', () => {
     [c, { name: 'Carol' }],
   ]);
 
-  it('sends the reads of one turn as one query, each id once, and answers each caller its own', async () => {
+  it('sends the reads asked for together as one query, each id once, and answers each caller its own', async () => {
     const { model, queries } = fakeModel(stored);
     const read = batchedReadsById<{ name: string }>(model, { name: 1 });
     const found = await Promise.all([
