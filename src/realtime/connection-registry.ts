@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-
-/** setTimeout fires at once for delays above this (about 24.8 days). */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+import { type Expiry, ExpiryQueue } from './expiry-queue';
 
 export interface HeldLock {
   taskId: string;
@@ -13,7 +11,8 @@ interface HeldLockEntry extends HeldLock {
 }
 
 interface SocketEntry {
-  expiryTimer?: NodeJS.Timeout;
+  /** Its access token's expiry, in the queue every socket's is in. */
+  tokenExpiry?: Expiry;
   /** Created with the first lock: most sockets never take one, and an empty Map is not free. */
   locks?: Map<string, HeldLockEntry>;
   /** The projects the socket was in, noted as it disconnects (its rooms are emptied before). */
@@ -21,25 +20,28 @@ interface SocketEntry {
 }
 
 /**
- * Per-instance state of the sockets connected to this instance: the token-expiry timer and the
- * edit locks each socket holds, with their expiry timers. An entry exists exactly from a socket's
+ * Per-instance state of the sockets connected to this instance: the token expiry and the edit
+ * locks each socket holds, with their expiry timers. An entry exists exactly from a socket's
  * connection to its disconnection; every method is a no-op for a socket that is not registered,
  * so late async work (a refresh or a lock finishing after a disconnect) cannot re-create one.
  */
 @Injectable()
 export class ConnectionRegistry {
   private readonly sockets = new Map<string, SocketEntry>();
+  /** Every socket has one, so they share one timer (see ExpiryQueue); locks are rare. */
+  private readonly tokenExpiries = new ExpiryQueue();
 
   /** Number of registered sockets. */
   get size(): number {
     return this.sockets.size;
   }
 
-  /** Number of live timers (token expiry and lock expiry) across all sockets. */
+  /** Number of scheduled expiries (of tokens and of locks) across all sockets. */
   get timerCount(): number {
     let count = 0;
     for (const entry of this.sockets.values()) {
-      count += (entry.expiryTimer ? 1 : 0) + (entry.locks?.size ?? 0);
+      const tokenExpiry = entry.tokenExpiry && this.tokenExpiries.has(entry.tokenExpiry);
+      count += (tokenExpiry ? 1 : 0) + (entry.locks?.size ?? 0);
     }
     return count;
   }
@@ -57,7 +59,7 @@ export class ConnectionRegistry {
     const entry = this.sockets.get(socketId);
     if (!entry) return { locks: [], projectIds: [] };
     this.sockets.delete(socketId);
-    clearTimeout(entry.expiryTimer);
+    if (entry.tokenExpiry) this.tokenExpiries.remove(entry.tokenExpiry);
     const locks = [...(entry.locks?.values() ?? [])];
     locks.forEach(({ timer }) => clearTimeout(timer));
     return {
@@ -75,17 +77,8 @@ export class ConnectionRegistry {
   armExpiry(socketId: string, expiresAt: number, onExpire: () => void): void {
     const entry = this.sockets.get(socketId);
     if (!entry) return;
-    clearTimeout(entry.expiryTimer);
-    const delay = Math.max(0, expiresAt - Date.now());
-    entry.expiryTimer = setTimeout(
-      () => {
-        entry.expiryTimer = undefined;
-        // A far-off expiry is reached in steps; the timer only ever fires early by re-arming.
-        if (delay > MAX_TIMER_DELAY_MS) this.armExpiry(socketId, expiresAt, onExpire);
-        else onExpire();
-      },
-      Math.min(delay, MAX_TIMER_DELAY_MS),
-    );
+    if (entry.tokenExpiry) this.tokenExpiries.remove(entry.tokenExpiry);
+    entry.tokenExpiry = this.tokenExpiries.add(expiresAt, onExpire);
   }
 
   /**
