@@ -15,8 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, connected } from './client-socket';
-import { mongo } from 'mongoose';
-import { addSessionsDirectly, type BenchUser, seed } from './seed';
+import { addSessionsDirectly, addUsersDirectly, seed } from './seed';
 import { type OurServer, runBench, withOurServer } from './servers';
 
 const ORIGIN = 'http://bench.localhost';
@@ -43,29 +42,6 @@ async function handshakeEach(url: string, tokens: string[]): Promise<void> {
   await Promise.all(Array.from({ length: LANES }, lane));
 }
 
-/** `count` users (the seeded one and copies of it), so each session of a phase has its own user. */
-async function distinctUsers(
-  mongodbUri: string,
-  first: BenchUser,
-  count: number,
-): Promise<BenchUser[]> {
-  const client = await new mongo.MongoClient(mongodbUri).connect();
-  try {
-    const users = client.db().collection('users');
-    const template = await users.findOne({ _id: new mongo.ObjectId(first.id) });
-    if (!template) throw new Error('the seeded user is missing');
-    const copies = Array.from({ length: count - 1 }, (_, k) => ({
-      ...template,
-      _id: new mongo.ObjectId(),
-      email: `copy-${k}@bench.test`,
-    }));
-    await users.insertMany(copies);
-    return [first, ...copies.map((u) => ({ ...first, id: u._id.toHexString() }))];
-  } finally {
-    await client.close();
-  }
-}
-
 async function measure(
   perPhase: number,
   { server, database, mongodbUri }: OurServer,
@@ -76,7 +52,8 @@ async function measure(
     { users: 1, projects: 0, tasksPerProject: 0, bigBoardTasks: [] },
     () => undefined,
   );
-  const users = await distinctUsers(mongodbUri, data.users[0], perPhase);
+  // As many users as sessions in a phase, so that each session of a phase has its own user.
+  const users = await addUsersDirectly(mongodbUri, data, perPhase);
   const sessions = async (): Promise<string[]> => addSessionsDirectly(mongodbUri, users, ACCESS);
   const batches = [await sessions(), await sessions(), await sessions(), await sessions()];
   const phases: [string, string[]][] = [

@@ -240,7 +240,7 @@ async function main(): Promise<void> {
       // Last: it adds users, which no other workload should see.
       results.logins = {};
       for (const count of settings.loginUserCounts) {
-        const emails = await addUsersDirectly(mongodbUri, data, count);
+        const emails = (await addUsersDirectly(mongodbUri, data, count)).map((u) => u.email);
         const every = Math.max(1, Math.floor(emails.length / settings.latencySamples));
         const sample = emails.filter((_, i) => i % every === 0).slice(0, settings.latencySamples);
         results.logins[count] = await step(`logins with ${emails.length} users, ours`, () =>

@@ -83,9 +83,12 @@ export async function seed(
     `${projects.length} boards with ${counts.tasksPerProject} tasks, and one of ${users.length} members`,
   );
   progress(`boards with ${counts.bigBoardTasks.join(' and ')} tasks`);
-  const moreSession = async (): Promise<string[]> =>
-    access ? addSessionsDirectly(mongodbUri, users, access) : [];
-  const moreSessions: [string[], string[]] = [await moreSession(), await moreSession()];
+  const moreSessions: [string[], string[]] = access
+    ? [
+        await addSessionsDirectly(mongodbUri, users, access),
+        await addSessionsDirectly(mongodbUri, users, access),
+      ]
+    : [[], []];
   return { users, projects, crowd, bigBoards, moreSessions };
 }
 
@@ -93,13 +96,13 @@ export async function seed(
  * Adds users directly in the database until there are `total`, each with the password hash of
  * bench user 0 (so they can log in with BENCH_PASSWORD). Registering 9,000 users through the
  * API would hash 9,000 passwords, about ten minutes of both cores, and time nothing the login
- * measurement is about. Returns the emails of all users.
+ * measurement is about. Returns every user's id and email.
  */
 export async function addUsersDirectly(
   mongodbUri: string,
   data: BenchData,
   total: number,
-): Promise<string[]> {
+): Promise<{ id: string; email: string }[]> {
   const client = await new mongoose.mongo.MongoClient(mongodbUri).connect();
   try {
     const users = client.db().collection<{ email: string; passwordHash: string }>('users');
@@ -117,7 +120,8 @@ export async function addUsersDirectly(
       }));
       await users.insertMany(batch);
     }
-    return (await users.find({}, { projection: { email: 1 } }).toArray()).map((u) => u.email);
+    const all = await users.find({}, { projection: { email: 1 } }).toArray();
+    return all.map((u) => ({ id: u._id.toHexString(), email: u.email }));
   } finally {
     await client.close();
   }
@@ -131,7 +135,7 @@ export async function addUsersDirectly(
  */
 export async function addSessionsDirectly(
   mongodbUri: string,
-  users: BenchUser[],
+  users: Pick<BenchUser, 'id'>[],
   access: { secret: string; ttl: string },
 ): Promise<string[]> {
   const { ObjectId } = mongoose.mongo;
