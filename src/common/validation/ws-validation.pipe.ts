@@ -1,4 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ValidatorOptions, validateSync } from 'class-validator';
 import { AppError } from '../errors/app-error';
 import { PROTOTYPE_KEYS } from '../http/json-body';
 
@@ -25,6 +26,14 @@ class WsValidationPipe extends ValidationPipe {
     const problem = this.toValidate(metadata) ? shapeProblem(value) : null;
     if (problem) throw new AppError('VALIDATION_FAILED', `Invalid payload: ${problem}`);
     return super.transform(value, metadata);
+  }
+
+  /**
+   * The same rules, run synchronously: no request DTO has an asynchronous rule, and class-validator's
+   * `validate` builds promises per rule and per field for every message of every socket.
+   */
+  protected override validate(object: object, options?: ValidatorOptions): ValidationError[] {
+    return validateSync(object, options);
   }
 }
 
