@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { storage as requestLoggerStorage } from 'nestjs-pino/storage';
 import {
   bearer,
   createProject,
@@ -28,6 +29,16 @@ describe('Logs', () => {
   afterAll(async () => {
     closeSockets();
     await t.close();
+  });
+
+  it('bind no AsyncLocalStorage per request (it would put async hooks on every socket event)', async () => {
+    const run = jest.spyOn(requestLoggerStorage, 'run');
+    const user = await registerUser(t.http);
+    await t.http.get('/api/auth/me').set(bearer(user.accessToken)).expect(200);
+    expect(run).not.toHaveBeenCalled();
+    run.mockRestore();
+    const requests = sink.lines.filter((line) => line.includes('"url":"/api/auth/me"'));
+    expect(requests).toHaveLength(1);
   });
 
   it('are JSON lines with request ids, and never contain a token or a password', async () => {

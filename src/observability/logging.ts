@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { type HttpLogger, pinoHttp } from 'pino-http';
 import type { AppConfig } from '../config/app-config';
 
 /** Where log lines go: stdout, unless a test captures them. */
 export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
+/** The pino logger every line goes through. */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /**
  * Never written, wherever they appear in a logged object: credentials in headers, tokens and
@@ -24,32 +26,43 @@ export const REDACTED_PATHS = [
 /** An incoming X-Request-Id is reused when it looks like an id; anything else is replaced. */
 const REQUEST_ID = /^[\w-]{8,64}$/;
 
-/** Structured JSON logs through pino, one line per HTTP request with its id, redacted. */
-export function loggerParams(config: AppConfig, destination: DestinationStream): Params {
-  return {
-    // Every route, in the path syntax of Nest 11 (nestjs-pino's default '*' draws a warning).
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-    pinoHttp: [
-      {
-        level: config.logLevel,
-        redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-        genReqId: (req: IncomingMessage, res: ServerResponse) => {
-          const incoming = req.headers['x-request-id'];
-          const id =
-            typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-          res.setHeader('X-Request-Id', id);
-          return id;
-        },
-        serializers: {
-          // The query string can carry what a client should not have put there (a token).
-          req: (req: { id: unknown; method: string; url: string }) => ({
-            id: req.id,
-            method: req.method,
-            url: req.url.split('?')[0],
-          }),
-        },
-      },
-      destination,
-    ],
-  };
-}
+/** Structured JSON logs through pino, redacted; the level from LOG_LEVEL. */
+export const createRootLogger = (config: AppConfig, destination: DestinationStream): Logger =>
+  pino(
+    { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    destination,
+  );
+
+/**
+ * nestjs-pino as Nest's logger, writing through the root logger. Not its request middleware: that
+ * binds each request's logger with an AsyncLocalStorage, and while one is in use Node runs async
+ * hooks for every promise and I/O request in the process, socket events included (about a tenth
+ * of the server's CPU under load, bench/profiles). Request lines carry their id all the same
+ * (`httpRequestLogs`); an unexpected error's line carries the correlation id its answer gives.
+ */
+export const loggerParams = (root: Logger): Params => ({
+  pinoHttp: { logger: root },
+  useExisting: true,
+  forRoutes: [],
+});
+
+/** One line per HTTP request, with its id (reused from X-Request-Id when it looks like one). */
+export const httpRequestLogs = (root: Logger): HttpLogger =>
+  pinoHttp({
+    logger: root,
+    genReqId: (req: IncomingMessage, res: ServerResponse) => {
+      const incoming = req.headers['x-request-id'];
+      const id =
+        typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    serializers: {
+      // The query string can carry what a client should not have put there (a token).
+      req: (req: { id: unknown; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url.split('?')[0],
+      }),
+    },
+  });
