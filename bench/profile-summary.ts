@@ -2,9 +2,14 @@
  * Where a V8 CPU profile (from `npm run bench -- --profile`) spent its time: self time by
  * function and by package, the busiest first.
  *
- *   node dist/bench/profile-summary.js bench/profiles/handshakes.cpuprofile [top]
+ *   node dist/bench/profile-summary.js bench/profiles/moves-100-ours.cpuprofile [top] [--ops N]
+ *
+ * With `--ops N` (the operations the workload's timed window counted, e.g. acks/s × 8 for the
+ * bench's 8 s windows), only the last 8 s before the server went idle are summed, and each line
+ * is in microseconds per operation, so that two servers' profiles compare directly.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
@@ -17,19 +22,41 @@ interface Profile {
   timeDeltas: number[];
 }
 
+/** The bench's timed window. */
+const WINDOW_MICROS = 8_000_000;
+const IDLE = new Set(['(idle)', '(program)']);
+
 function main(): void {
-  const [file, topArg] = process.argv.slice(2);
-  if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [top]');
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { ops: { type: 'string' } },
+  });
+  const [file, topArg] = positionals;
+  if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [top] [--ops N]');
   const top = Number(topArg ?? 25);
+  const ops = values.ops === undefined ? undefined : Number(values.ops);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const at: number[] = [];
+  profile.timeDeltas.reduce((time, delta) => (at.push(time + delta), time + delta), 0);
+  // With --ops: the window ending at the last busy sample.
+  let from = -Infinity;
+  let to = Infinity;
+  if (ops !== undefined) {
+    const busy = profile.samples.findLastIndex(
+      (id) => !IDLE.has(byId.get(id)?.callFrame.functionName ?? '(idle)'),
+    );
+    to = at[busy] ?? 0;
+    from = to - WINDOW_MICROS;
+  }
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   let total = 0;
   profile.samples.forEach((id, i) => {
     const micros = profile.timeDeltas[i] ?? 0;
     const frame = byId.get(id)?.callFrame;
-    if (!frame) return;
+    const time = at[i] ?? 0;
+    if (!frame || time < from || time > to) return;
     total += micros;
     const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
     const name = `${frame.functionName || '(anonymous)'} ${where}`.trim();
@@ -39,10 +66,20 @@ function main(): void {
   const print = (title: string, totals: Map<string, number>): void => {
     console.log(`\n${title}`);
     for (const [name, micros] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-      console.log(`${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`);
+      const figure =
+        ops === undefined
+          ? `${((100 * micros) / total).toFixed(1).padStart(5)}%`
+          : `${(micros / ops).toFixed(1).padStart(6)} µs`;
+      console.log(`${figure}  ${name}`);
     }
   };
-  console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
+  if (ops === undefined) console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled`);
+  else {
+    let idle = 0;
+    for (const name of IDLE) idle += byPackage.get(name) ?? 0;
+    const busy = ((total - idle) / ops).toFixed(1);
+    console.log(`${file}: last 8 s, ${ops} operations, ${busy} µs busy per operation`);
+  }
   print('By package (self time):', byPackage);
   print('By function (self time):', byFunction);
 }

@@ -4,7 +4,8 @@
  *   npm run bench [-- --quick] [-- --profile] [-- --only a,b] [-- --workers N] [-- --out file.json]
  *
  * --quick   small counts and short windows: checks the harness, measures nothing worth keeping
- * --profile writes a V8 CPU profile of the app for every workload to bench/profiles/
+ * --profile writes a V8 CPU profile of every server (ours and the baselines) for every workload
+ *           to bench/profiles/<workload>-<server>.cpuprofile
  * --only    a comma-separated subset of: handshakes, moves, fanout, memory, round-trips, changes,
  *           max-sockets, board-join, logins
  */
@@ -126,10 +127,9 @@ async function main(): Promise<void> {
         : mongodbUri,
       appEnv,
       logFile: join(work, `${kind}.log`),
-      cpuProfile:
-        values.profile && kind === 'ours'
-          ? { dir: profiles, name: `${label}.cpuprofile` }
-          : undefined,
+      cpuProfile: values.profile
+        ? { dir: profiles, name: `${label}-${kind}.cpuprofile` }
+        : undefined,
     });
 
   try {
