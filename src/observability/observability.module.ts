@@ -1,11 +1,11 @@
 import {
   Global,
+  Inject,
   type MiddlewareConsumer,
   Module,
   type NestModule,
   RequestMethod,
 } from '@nestjs/common';
-import { Inject } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
