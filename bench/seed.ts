@@ -5,7 +5,9 @@ import mongoose from 'mongoose';
 /**
  * The bench's data, created through the app's REST API like any client would: users (each with an
  * access token), 50 boards of 20 members with their tasks, and one board every user belongs to.
- * The exception is the member lists, written in one update per board: see addMembersAtOnce.
+ * The exceptions: the member lists, written in one update per board (see addMembersAtOnce), and,
+ * when the app's token secret is known, all users but the first few, written with a session each
+ * directly in the database (see addUsersDirectly and addSessionsDirectly).
  */
 
 export interface BenchUser {
@@ -38,6 +40,12 @@ export interface BenchData {
 export const BENCH_PASSWORD = 'bench password, long enough';
 
 /**
+ * Users registered through the API when the rest can be written directly: registering is bound by
+ * password hashing (argon2id), and 1,000 registrations were 80 of a run's first 115 seconds.
+ */
+const REGISTERED_USERS = 8;
+
+/**
  * `baseUrls`: one app instance per core on the same database, since registration is bound by
  * password hashing (argon2id, tens of milliseconds of one core per user).
  */
@@ -51,7 +59,8 @@ export async function seed(
 ): Promise<BenchData> {
   const apis = baseUrls.map((url) => new Api(url));
   const api = apis[0];
-  const users = await inParallel(counts.users, 4 * apis.length, async (i) => {
+  const toRegister = access ? Math.min(counts.users, REGISTERED_USERS) : counts.users;
+  const registered = await inParallel(toRegister, 4 * apis.length, async (i) => {
     const body = await apis[i % apis.length].post<{
       user: { id: string; email: string };
       accessToken: string;
@@ -62,7 +71,13 @@ export async function seed(
     });
     return { id: body.user.id, email: body.user.email, token: body.accessToken };
   });
-  progress(`${users.length} users registered`);
+  const users: BenchUser[] = [...registered];
+  if (access && counts.users > users.length) {
+    const added = await insertUsersLike(mongodbUri, users[0].email, counts.users);
+    const tokens = await addSessionsDirectly(mongodbUri, added, access);
+    users.push(...added.map((user, k) => ({ ...user, token: tokens[k] })));
+  }
+  progress(`${users.length} users (${registered.length} registered through the API)`);
 
   const projects = await inParallel(counts.projects, 10, (p) =>
     api.board(users[p], `Board ${p}`, counts.tasksPerProject),
@@ -103,13 +118,37 @@ export async function addUsersDirectly(
   data: BenchData,
   total: number,
 ): Promise<{ id: string; email: string }[]> {
+  await insertUsersLike(mongodbUri, data.users[0].email, total);
+  const client = await new mongoose.mongo.MongoClient(mongodbUri).connect();
+  try {
+    const all = await client
+      .db()
+      .collection('users')
+      .find({}, { projection: { email: 1 } })
+      .toArray();
+    return all.map((u) => ({ id: u._id.toHexString(), email: String(u.email) }));
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Inserts users with the password hash of the user with `templateEmail` until there are `total`;
+ * returns the inserted ones, in order.
+ */
+async function insertUsersLike(
+  mongodbUri: string,
+  templateEmail: string,
+  total: number,
+): Promise<{ id: string; email: string }[]> {
   const client = await new mongoose.mongo.MongoClient(mongodbUri).connect();
   try {
     const users = client.db().collection<{ email: string; passwordHash: string }>('users');
-    const template = await users.findOne({ email: data.users[0].email });
-    if (!template) throw new Error('bench user 0 is missing');
+    const template = await users.findOne({ email: templateEmail });
+    if (!template) throw new Error(`bench user ${templateEmail} is missing`);
     const existing = await users.countDocuments();
     const now = new Date();
+    const inserted: { id: string; email: string }[] = [];
     for (let start = existing; start < total; start += 1000) {
       const batch = Array.from({ length: Math.min(1000, total - start) }, (_, k) => ({
         email: `added-${start + k}@bench.test`,
@@ -118,10 +157,12 @@ export async function addUsersDirectly(
         createdAt: now,
         updatedAt: now,
       }));
-      await users.insertMany(batch);
+      const { insertedIds } = await users.insertMany(batch);
+      batch.forEach((user, k) =>
+        inserted.push({ id: insertedIds[k].toHexString(), email: user.email }),
+      );
     }
-    const all = await users.find({}, { projection: { email: 1 } }).toArray();
-    return all.map((u) => ({ id: u._id.toHexString(), email: u.email }));
+    return inserted;
   } finally {
     await client.close();
   }
