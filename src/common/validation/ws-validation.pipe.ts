@@ -2,6 +2,7 @@ import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@ne
 import { type ValidatorOptions, validateSync } from 'class-validator';
 import { AppError } from '../errors/app-error';
 import { PROTOTYPE_KEYS } from '../http/json-body';
+import { quickInstance } from './dto-fast-path';
 
 /** Bounds on what a hostile payload can make us echo back. */
 const MAX_REPORTED_FIELDS = 10;
@@ -25,6 +26,13 @@ class WsValidationPipe extends ValidationPipe {
     }
     const problem = this.toValidate(metadata) ? shapeProblem(value) : null;
     if (problem) throw new AppError('VALIDATION_FAILED', `Invalid payload: ${problem}`);
+    // The common case, a flat and valid payload, without the libraries' per-call work; anything
+    // else goes through them (see quickInstance). It assumes this pipe's options: transform on.
+    const quick =
+      this.toValidate(metadata) && metadata.metatype
+        ? quickInstance(metadata.metatype as new () => object, value as Record<string, unknown>)
+        : undefined;
+    if (quick) return quick;
     return super.transform(value, metadata);
   }
 
