@@ -13,21 +13,14 @@
  * With BENCH_PROFILE_DIR=dir, the app also writes a V8 CPU profile there.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect, connected } from './client-socket';
 import { addSessionsDirectly, addUsersDirectly, seed } from './seed';
 import { type OurServer, runBench, withOurServer } from './servers';
+import { cpuMicros } from './stats';
 
 const ORIGIN = 'http://bench.localhost';
 const LANES = 48;
 const ACCESS = { secret: randomBytes(48).toString('base64'), ttl: '2h' };
-
-/** User plus system CPU time of a process so far, in microseconds. */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime (fields 14 and 15 of stat) are in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
 
 /** Connects and closes a socket per token, LANES at a time; fails on any refusal. */
 async function handshakeEach(url: string, tokens: string[]): Promise<void> {

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** Nearest-rank percentile of unsorted samples; NaN when there are none. */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
@@ -28,4 +31,27 @@ export const formatRatio = (value: number): string =>
 export function markdownTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** User plus system CPU time of a process so far, in microseconds (from /proc). */
+export function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime (fields 14 and 15 of stat) are in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/**
+ * The CPU time a process spends from `afterMs` from now for `forMs`: a workload's timed window,
+ * when its workers start now and warm up for `afterMs`. Unlike a rate, it does not move with how
+ * busy the rest of the machine is (load generators, the database) at that moment.
+ */
+export async function cpuMicrosDuring(
+  pid: number,
+  afterMs: number,
+  forMs: number,
+): Promise<number> {
+  await sleep(afterMs);
+  const start = cpuMicros(pid);
+  await sleep(forMs);
+  return cpuMicros(pid) - start;
 }

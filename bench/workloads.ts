@@ -3,7 +3,7 @@ import { io } from 'socket.io-client';
 import type { ChangeMix, Identity, Target } from './protocol';
 import { BENCH_PASSWORD, type BenchData, type BenchProject } from './seed';
 import type { ServerKind, ServerProcess } from './servers';
-import { percentile, perSecond } from './stats';
+import { cpuMicrosDuring, percentile, perSecond } from './stats';
 import type { LoopbackAddresses, WorkerPool } from './workers';
 import { slices } from './workers';
 import type { WireCounter } from './wire-counter';
@@ -162,6 +162,8 @@ export interface MoveFigures {
   failed: number;
   /** task_updated deliveries per second to the sockets of the moving rooms. */
   deliveriesPerSecond: number;
+  /** The server process's CPU time (user + system) over the timed window, per acknowledged move. */
+  serverCpuMicrosPerMove: number;
 }
 
 /** Socket k is user k on board k mod 50, moving one of that board's tasks. */
@@ -186,6 +188,7 @@ export async function moves(
   const { settings } = ctx;
   return withServer(ctx, kind, `${mix}-${sockets}`, async (server) => {
     await openAll(ctx, server, moverIdentities(ctx.data, sockets), true);
+    const serverCpu = cpuMicrosDuring(server.pid, settings.warmupMs, settings.durationMs);
     const results = await ctx.pool.all(() => ({
       type: 'moves',
       warmupMs: settings.warmupMs,
@@ -208,6 +211,7 @@ export async function moves(
         results.reduce((n, r) => n + r.deliveries, 0),
         settings.durationMs,
       ),
+      serverCpuMicrosPerMove: (await serverCpu) / latencies.length,
     };
   });
 }
