@@ -34,6 +34,8 @@ export class Session extends Emitter<SessionEvents> {
   private refreshing: Promise<string> | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ended = false;
+  /** The client was closed: nothing is scheduled any more, whatever answers after. */
+  private stopped = false;
   /** A logout is under way: the revocation it causes is this client's own doing. */
   private leaving = false;
   /** Refreshes made, and the most ever in flight at once (1 unless something is wrong). */
@@ -59,6 +61,7 @@ export class Session extends Emitter<SessionEvents> {
   async open(path: '/api/auth/register' | '/api/auth/login', body: object): Promise<User> {
     const answer = await this.call<AuthResponse>('POST', path, body, { auth: false });
     this.ended = false;
+    this.stopped = false;
     this.user = answer.user;
     this.take(answer);
     return answer.user;
@@ -129,8 +132,14 @@ export class Session extends Emitter<SessionEvents> {
     if (wasSignedIn) this.emit('signedOut', reason);
   }
 
-  /** Stops the refresh timer without signing out (the client is being closed). */
+  /**
+   * Stops refreshing without signing out (the client is being closed). A refresh already sent
+   * still takes its answer, but schedules none after it: a closed client that kept rotating the
+   * refresh cookie would race the client that replaced it (a reloaded page), and one of them would
+   * present a spent token, which the server answers by revoking the session.
+   */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.timer);
   }
 
@@ -166,7 +175,9 @@ export class Session extends Emitter<SessionEvents> {
   /** A refused refresh has signed out; one that failed on the network is tried again soon. */
   private refreshOnSchedule(): void {
     this.refresh().catch(() => {
-      if (!this.ended) this.timer = setTimeout(() => this.refreshOnSchedule(), 1_000);
+      if (!this.ended && !this.stopped) {
+        this.timer = setTimeout(() => this.refreshOnSchedule(), 1_000);
+      }
     });
   }
 
@@ -180,7 +191,7 @@ export class Session extends Emitter<SessionEvents> {
     const lifetimeMs = Math.max(0, tokens.expiresIn - 1) * 1000;
     const delay = refreshDelay(receivedAt, receivedAt + lifetimeMs, Date.now());
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.refreshOnSchedule(), delay);
+    if (!this.stopped) this.timer = setTimeout(() => this.refreshOnSchedule(), delay);
     this.emit('token', tokens.accessToken);
   }
 }
