@@ -119,8 +119,8 @@ export class Client extends Emitter<ClientEvents> {
     return this.session.user;
   }
 
-  /** Refreshes made and the most ever in flight at once (for tests and diagnostics). */
-  get refreshStats(): Readonly<{ count: number; maxInFlight: number }> {
+  /** Refreshes made, in flight now, and the most ever in flight at once (tests, diagnostics). */
+  get refreshStats(): Readonly<{ count: number; inFlight: number; maxInFlight: number }> {
     return this.session.refreshStats;
   }
 
