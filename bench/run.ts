@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     const results: Results = {};
     if (wanted('handshakes')) {
       // Untimed: the load workers start cold, and a cold worker spent twice the CPU per handshake
-      // of a warm one (user time, process.cpuUsage per pass: 1.1-1.3 ms against 0.4-0.5 ms), on a
+      // of a warm one (user time, process.cpuUsage per pass: 1.1-1.3 ms against 0.4-0.6 ms), on a
       // machine the servers share with them. That would land on whichever server is measured first.
       await step('handshakes warm-up of the load workers (untimed)', () =>
         workloads.handshakes(ctx, 'bare'),

@@ -43,15 +43,23 @@ export function cpuMicros(pid: number): number {
 /**
  * The CPU time a process spends from `afterMs` from now for `forMs`: a workload's timed window,
  * when its workers start now and warm up for `afterMs`. Unlike a rate, it does not move with how
- * busy the rest of the machine is (load generators, the database) at that moment.
+ * busy the rest of the machine is (load generators, the database) at that moment. NaN when the
+ * process has gone meanwhile (the workload failed), so that its own error is the one reported.
  */
 export async function cpuMicrosDuring(
   pid: number,
   afterMs: number,
   forMs: number,
 ): Promise<number> {
+  const read = (): number => {
+    try {
+      return cpuMicros(pid);
+    } catch {
+      return Number.NaN;
+    }
+  };
   await sleep(afterMs);
-  const start = cpuMicros(pid);
+  const start = read();
   await sleep(forMs);
-  return cpuMicros(pid) - start;
+  return read() - start;
 }
