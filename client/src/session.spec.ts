@@ -17,28 +17,29 @@ function heldFetch() {
 const tokens = (n: number) => ({ accessToken: `access-${n}`, expiresIn: 30 });
 const user = { id: 'u1', email: 'a@example.test', name: 'A' };
 
+/** A session logged in, and its first scheduled refresh sent (not yet answered). */
+async function refreshing() {
+  const fetched = heldFetch();
+  const session = new Session('http://api.test', 'cookie', fetched.fetchImpl);
+  const opened = session.open('/api/auth/login', {});
+  fetched.answer({ user, ...tokens(1) });
+  await opened;
+  await jest.advanceTimersByTimeAsync(30_000);
+  return { session, ...fetched };
+}
+
 describe('Session', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
   it('refreshes on schedule while open', async () => {
-    const { fetchImpl, calls, answer } = heldFetch();
-    const session = new Session('http://api.test', 'cookie', fetchImpl);
-    const opened = session.open('/api/auth/login', {});
-    answer({ user, ...tokens(1) });
-    await opened;
-    await jest.advanceTimersByTimeAsync(30_000);
+    const { calls } = await refreshing();
     expect(calls).toEqual(['/api/auth/login', '/api/auth/refresh']);
   });
 
   it('schedules nothing more once stopped, even when a refresh under way answers after', async () => {
-    const { fetchImpl, calls, answer } = heldFetch();
-    const session = new Session('http://api.test', 'cookie', fetchImpl);
-    const opened = session.open('/api/auth/login', {});
-    answer({ user, ...tokens(1) });
-    await opened;
     // The scheduled refresh is sent, and the client is closed before its answer arrives.
-    await jest.advanceTimersByTimeAsync(30_000);
+    const { session, calls, answer } = await refreshing();
     expect(calls).toEqual(['/api/auth/login', '/api/auth/refresh']);
     session.stop();
     answer(tokens(2));

@@ -129,24 +129,29 @@ function makePlan(dto: Dto): Plan | null {
   ) {
     return null;
   }
+  const sample = new dto() as Record<string, unknown>;
   const fields = new Map<string, Field>();
   for (const [property, fieldRules] of Object.entries(storage.groupByPropertyName(rules))) {
-    const field = makeField(dto, property, fieldRules);
+    const field = makeField(dto, sample, property, fieldRules);
     if (!field) return null;
     fields.set(property, field);
   }
   // An instance's own fields are whitelisted too: one without rules is refused the long way.
-  const sample = new dto() as Record<string, unknown>;
   if (Object.keys(sample).some((key) => !fields.has(key))) return null;
   return { name: dto.name, fields };
 }
 
-function makeField(dto: Dto, property: string, rules: ValidationMetadata[]): Field | null {
-  const prototype = dto.prototype as object;
+/** A field's transforms and rules; `sample` is an instance, as class-transformer makes one. */
+function makeField(
+  dto: Dto,
+  sample: Record<string, unknown>,
+  property: string,
+  rules: ValidationMetadata[],
+): Field | null {
   if (
-    Object.getOwnPropertyDescriptor(prototype, property) !== undefined ||
+    Object.getOwnPropertyDescriptor(dto.prototype, property) !== undefined ||
     transformerMetadata.findTypeMetadata(dto, property) !== undefined ||
-    (new dto() as Record<string, unknown>)[property] instanceof Function
+    sample[property] instanceof Function
   ) {
     return null;
   }

@@ -17,21 +17,20 @@ const MAX_PAYLOAD_DEPTH = 8;
  */
 class WsValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // What is not a DTO (the socket itself) goes through as the library passes it.
+    if (!this.toValidate(metadata) || !metadata.metatype) return super.transform(value, metadata);
     // Every request payload is an object; say so rather than list array indexes as fields.
-    if (
-      this.toValidate(metadata) &&
-      (typeof value !== 'object' || value === null || Array.isArray(value))
-    ) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new AppError('VALIDATION_FAILED', 'Invalid payload: expected an object');
     }
-    const problem = this.toValidate(metadata) ? shapeProblem(value) : null;
+    const problem = shapeProblem(value);
     if (problem) throw new AppError('VALIDATION_FAILED', `Invalid payload: ${problem}`);
     // The common case, a flat and valid payload, without the libraries' per-call work; anything
     // else goes through them (see quickInstance). It assumes this pipe's options: transform on.
-    const quick =
-      this.toValidate(metadata) && metadata.metatype
-        ? quickInstance(metadata.metatype as new () => object, value as Record<string, unknown>)
-        : undefined;
+    const quick = quickInstance(
+      metadata.metatype as new () => object,
+      value as Record<string, unknown>,
+    );
     if (quick) return quick;
     return super.transform(value, metadata);
   }
