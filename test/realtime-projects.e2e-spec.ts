@@ -21,6 +21,7 @@ import {
   sendOk,
   waitFor,
 } from './support/sockets';
+import { countWrites } from './support/tcp-writes';
 import { createTestApp, type TestApp } from './support/test-app';
 
 const MISSING_ID = 'a'.repeat(24);
@@ -169,6 +170,19 @@ describe(ProjectsGateway.name, () => {
       expect(await listTasks(t.http, alice, projectId)).toMatchObject([
         { status: 'in-progress', version: 2 },
       ]);
+    });
+
+    it('sends the mover its ack and its own task_updated in one write to the connection', async () => {
+      const task = await createTask(t.http, alice, projectId);
+      const bobSocket = await joined(bob);
+      // The server's side of Bob's connection (Socket.IO ids are the same on both ends).
+      const writes = countWrites(t.app.get(ProjectsGateway)['server'].sockets.get(bobSocket.id!)!);
+      const update = waitFor(bobSocket, 'task_updated');
+
+      await sendOk(bobSocket, 'task_moved', { projectId, taskId: task.id, newStatus: 'done' });
+
+      await update;
+      expect(writes.count).toBe(1);
     });
 
     it('answers CONFLICT for a stale expectedVersion and changes nothing', async () => {

@@ -13,6 +13,7 @@ import { ConnectionLimiter } from './limits/connection-limiter';
 import { SlowConsumers } from './limits/slow-consumers';
 import { RequestsInFlight } from './work-in-flight';
 import { isAllowedOrigin } from './origin-policy';
+import { coalesceWrites } from './write-coalescing';
 
 type AllowRequestCallback = (err: string | null | undefined, success: boolean) => void;
 /** What a Nest message handler may return: an ack reply, or `{event, data}` to emit. */
@@ -77,6 +78,7 @@ export class SecureIoAdapter extends IoAdapter {
       this.limiter.trackEngineSession(session),
     );
     this.slowConsumers.watch(server);
+    coalesceWrites(server.engine);
     // The main namespace always exists in Socket.IO; it serves nothing here.
     server.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     return server;
