@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Server, type Socket } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
 import { countWrites } from '../../test/support/tcp-writes';
@@ -103,6 +104,20 @@ describe(coalesceWrites.name, () => {
 
     await disconnected;
     expect(order).toEqual(['goodbye', 'disconnect']);
+  });
+
+  it('writes nothing more to a connection that has ended, and the socket still closes', async () => {
+    const { socket } = await connect();
+    const transport = socket.conn.transport as unknown as { socket: { _socket: Duplex } };
+    const connection = transport.socket._socket;
+    const write = jest.spyOn(connection, 'write');
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+
+    connection.end();
+    for (let n = 0; n < 100; n++) socket.emit('too late', n);
+
+    await expect(closed).resolves.toBe('transport close');
+    expect(write).not.toHaveBeenCalled();
   });
 
   it('delivers the packets of a turn to a long-polling client, in order', async () => {

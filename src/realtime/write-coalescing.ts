@@ -49,6 +49,9 @@ function flushPending(): void {
   for (const session of sessions) {
     const { transport } = session;
     const connection = transport.name === 'websocket' ? transport.socket?._socket : undefined;
+    // A connection already ended takes no more frames (each would be an error with its stack
+    // trace, a turn's worth per session when a room's members leave); its close follows.
+    if (connection && !connection.writable) continue;
     connection?.cork();
     try {
       flushNow?.call(session);
