@@ -183,8 +183,12 @@ export function renderTable(r: Results): string {
     row(label('p50'), ours.p50, db.p50, bare.p50, 'ms', seed?.p50);
     row(label('p95'), ours.p95, db.p95, bare.p95, 'ms', seed?.p95);
     row(label('p99'), ours.p99, db.p99, bare.p99, 'ms', seed?.p99);
-    const cpu = 'serverCpuMicrosPerMove';
-    row(label('server CPU per ack'), ours[cpu], db[cpu], bare[cpu], 'µs', seed?.[cpu]);
+    for (const [cpu, whose] of [
+      ['serverCpuMicrosPerMove', 'server'],
+      ['databaseCpuMicrosPerMove', 'database'],
+    ] as const) {
+      row(label(`${whose} CPU per ack`), ours[cpu], db[cpu], bare[cpu], 'µs', seed?.[cpu]);
+    }
   }
   if (r.fanout) {
     const { ours, 'bare+db': db, bare, seed } = r.fanout;

@@ -148,6 +148,7 @@ async function main(): Promise<void> {
       addresses: new LoopbackAddresses(),
       startServer,
       fdLimit,
+      databasePid: db.serverPid,
       log,
     };
 

@@ -43,6 +43,8 @@ export interface BenchContext {
   ): Promise<ServerProcess>;
   /** File descriptors a process may open. */
   fdLimit: number;
+  /** The database server's process, shared by every server under test. */
+  databasePid: number;
   log(line: string): void;
 }
 
@@ -164,6 +166,8 @@ export interface MoveFigures {
   deliveriesPerSecond: number;
   /** The server process's CPU time (user + system) over the timed window, per acknowledged move. */
   serverCpuMicrosPerMove: number;
+  /** The same for the database's process, which shares the machine's cores with the server. */
+  databaseCpuMicrosPerMove: number;
 }
 
 /** Socket k is user k on board k mod 50, moving one of that board's tasks. */
@@ -189,6 +193,7 @@ export async function moves(
   return withServer(ctx, kind, `${mix}-${sockets}`, async (server) => {
     await openAll(ctx, server, moverIdentities(ctx.data, sockets), true);
     const serverCpu = cpuMicrosDuring(server.pid, settings.warmupMs, settings.durationMs);
+    const databaseCpu = cpuMicrosDuring(ctx.databasePid, settings.warmupMs, settings.durationMs);
     const results = await ctx.pool.all(() => ({
       type: 'moves',
       warmupMs: settings.warmupMs,
@@ -212,6 +217,7 @@ export async function moves(
         settings.durationMs,
       ),
       serverCpuMicrosPerMove: (await serverCpu) / latencies.length,
+      databaseCpuMicrosPerMove: (await databaseCpu) / latencies.length,
     };
   });
 }
