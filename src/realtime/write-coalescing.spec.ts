@@ -1,9 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { Server, type Socket } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
-import { countWrites } from '../../test/support/tcp-writes';
+import { connectionOf, countWrites } from '../../test/support/tcp-writes';
 import { coalesceWrites } from './write-coalescing';
 
 /** Resolves with the first `count` events a client receives, in order of arrival. */
@@ -108,8 +107,7 @@ describe(coalesceWrites.name, () => {
 
   it('writes nothing more to a connection that has ended, and the socket still closes', async () => {
     const { socket } = await connect();
-    const transport = socket.conn.transport as unknown as { socket: { _socket: Duplex } };
-    const connection = transport.socket._socket;
+    const connection = connectionOf(socket);
     const write = jest.spyOn(connection, 'write');
     const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
 

@@ -1,14 +1,18 @@
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'socket.io';
 
+/** The TCP connection under a server-side socket on the WebSocket transport (`ws` keeps it). */
+export function connectionOf(socket: Socket): Duplex {
+  return (socket.conn.transport as unknown as { socket: { _socket: Duplex } }).socket._socket;
+}
+
 /**
  * Counts the writes a server-side socket makes to its TCP connection from now on: each call of
  * the connection's `_write` or `_writev` is one system call (a corked run of frames is one
  * `_writev`). WebSocket transport only.
  */
 export function countWrites(socket: Socket): { count: number } {
-  const transport = socket.conn.transport as unknown as { socket: { _socket: Duplex } };
-  const connection = transport.socket._socket as unknown as Record<
+  const connection = connectionOf(socket) as unknown as Record<
     '_write' | '_writev',
     (...args: unknown[]) => void
   >;
