@@ -117,10 +117,10 @@ export interface HandshakeFigures {
 export async function handshakes(ctx: BenchContext, kind: ServerKind): Promise<HandshakeFigures> {
   const { settings, data } = ctx;
   const [second, third, ...later] = data.moreSessions;
-  const perWorker = (sessions: string[][]): string[][] =>
-    Array.from({ length: ctx.pool.size }, (_, w) =>
-      sessions.flatMap((tokens) => slices(tokens, ctx.pool.size)[w]),
-    );
+  const perWorker = (sessions: string[][]): string[][] => {
+    const dealt = sessions.map((tokens) => slices(tokens, ctx.pool.size));
+    return Array.from({ length: ctx.pool.size }, (_, w) => dealt.flatMap((parts) => parts[w]));
+  };
   const tokens = perWorker([data.users.map((u) => u.token), ...later]);
   const cold = perWorker([second]);
   const warmup = perWorker([third]);

@@ -19,6 +19,7 @@ import {
   record,
   send,
   sendOk,
+  serverNamespace,
   waitFor,
 } from './support/sockets';
 import { countWrites } from './support/tcp-writes';
@@ -176,7 +177,9 @@ describe(ProjectsGateway.name, () => {
       const task = await createTask(t.http, alice, projectId);
       const bobSocket = await joined(bob);
       // The server's side of Bob's connection (Socket.IO ids are the same on both ends).
-      const writes = countWrites(t.app.get(ProjectsGateway)['server'].sockets.get(bobSocket.id!)!);
+      const writes = countWrites(
+        serverNamespace(t.app, ProjectsGateway).sockets.get(bobSocket.id!)!,
+      );
       const update = waitFor(bobSocket, 'task_updated');
 
       await sendOk(bobSocket, 'task_moved', { projectId, taskId: task.id, newStatus: 'done' });
