@@ -185,7 +185,6 @@ export class TasksRepository implements OnModuleInit {
   }
 }
 
-/** Filter: the task has no lock, an expired one, or one held by `socketId` (when given). */
 /**
  * Not locked by another connection at `now`: no lock, a lock past its expiry, or the writer's own
  * (null: a REST writer, whom every live lock blocks). In a Mongoose filter the operator is
