@@ -187,43 +187,98 @@ export function moverIdentities(data: BenchData, sockets: number): Identity[] {
   });
 }
 
-export async function moves(
+/** What one timed window of moves saw; windows of the same server are pooled by `moveFigures`. */
+interface MoveWindow {
+  latenciesMs: number[];
+  failed: number;
+  deliveries: number;
+  serverCpuMicros: number;
+  databaseCpuMicros: number;
+  durationMs: number;
+}
+
+/** One window of moves (or another change mix) on a fresh server of `kind`. */
+async function moveWindow(
   ctx: BenchContext,
   kind: ServerKind,
   sockets: number,
-  mix: ChangeMix = 'moves',
-): Promise<MoveFigures> {
-  const { settings } = ctx;
+  mix: ChangeMix,
+  durationMs: number,
+): Promise<MoveWindow> {
+  const { warmupMs } = ctx.settings;
   return withServer(ctx, kind, `${mix}-${sockets}`, async (server) => {
     await openAll(ctx, server, moverIdentities(ctx.data, sockets), true);
-    const serverCpu = cpuMicrosDuring(server.pid, settings.warmupMs, settings.durationMs);
-    const databaseCpu = cpuMicrosDuring(ctx.databasePid, settings.warmupMs, settings.durationMs);
-    const results = await ctx.pool.all(() => ({
-      type: 'moves',
-      warmupMs: settings.warmupMs,
-      durationMs: settings.durationMs,
-      mix,
-    }));
-    const latencies = results.flatMap((r) => r.latenciesMs);
+    const serverCpu = cpuMicrosDuring(server.pid, warmupMs, durationMs);
+    const databaseCpu = cpuMicrosDuring(ctx.databasePid, warmupMs, durationMs);
+    const results = await ctx.pool.all(() => ({ type: 'moves', warmupMs, durationMs, mix }));
     const failed = results.reduce((n, r) => n + r.failed, 0);
     if (failed > 0)
       ctx.log(
         `  ${kind}: ${failed} ${mix} failed (${results.find((r) => r.firstError)?.firstError})`,
       );
     return {
-      perSecond: perSecond(latencies.length, settings.durationMs),
-      p50: percentile(latencies, 50),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
+      latenciesMs: results.flatMap((r) => r.latenciesMs),
       failed,
-      deliveriesPerSecond: perSecond(
-        results.reduce((n, r) => n + r.deliveries, 0),
-        settings.durationMs,
-      ),
-      serverCpuMicrosPerMove: (await serverCpu) / latencies.length,
-      databaseCpuMicrosPerMove: (await databaseCpu) / latencies.length,
+      deliveries: results.reduce((n, r) => n + r.deliveries, 0),
+      serverCpuMicros: await serverCpu,
+      databaseCpuMicros: await databaseCpu,
+      durationMs,
     };
   });
+}
+
+/** Rates over the windows' summed time, percentiles over all their acks, CPU per ack in all. */
+function moveFigures(windows: MoveWindow[]): MoveFigures {
+  const sum = (pick: (w: MoveWindow) => number): number => windows.reduce((n, w) => n + pick(w), 0);
+  const latencies = windows.flatMap((w) => w.latenciesMs);
+  const ms = sum((w) => w.durationMs);
+  return {
+    perSecond: perSecond(latencies.length, ms),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    failed: sum((w) => w.failed),
+    deliveriesPerSecond: perSecond(
+      sum((w) => w.deliveries),
+      ms,
+    ),
+    serverCpuMicrosPerMove: sum((w) => w.serverCpuMicros) / latencies.length,
+    databaseCpuMicrosPerMove: sum((w) => w.databaseCpuMicros) / latencies.length,
+  };
+}
+
+export async function moves(
+  ctx: BenchContext,
+  kind: ServerKind,
+  sockets: number,
+  mix: ChangeMix = 'moves',
+): Promise<MoveFigures> {
+  return moveFigures([await moveWindow(ctx, kind, sockets, mix, ctx.settings.durationMs)]);
+}
+
+/**
+ * Moves on several servers compared with each other: the timed window of each is cut into
+ * `rounds` parts, taken in turn (A B C, A B C), each on a fresh server with its own warm-up. This
+ * machine's speed drifts over tens of seconds (the CPU per ack of the same server and load moved
+ * by a third between minutes of one run), and whichever server met a slow stretch lost the
+ * comparison; in turns, each server's figure averages over the whole span.
+ */
+export async function movesInTurn<K extends ServerKind>(
+  ctx: BenchContext,
+  kinds: readonly K[],
+  sockets: number,
+  rounds: number,
+): Promise<Record<K, MoveFigures>> {
+  const windows = new Map<K, MoveWindow[]>(kinds.map((kind) => [kind, []]));
+  const part = ctx.settings.durationMs / rounds;
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of kinds) {
+      windows.get(kind)?.push(await moveWindow(ctx, kind, sockets, 'moves', part));
+    }
+  }
+  return Object.fromEntries(
+    kinds.map((kind) => [kind, moveFigures(windows.get(kind) ?? [])]),
+  ) as Record<K, MoveFigures>;
 }
 
 export interface FanoutFigures {
