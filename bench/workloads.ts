@@ -3,7 +3,7 @@ import { io } from 'socket.io-client';
 import type { ChangeMix, Identity, Target } from './protocol';
 import { BENCH_PASSWORD, type BenchData, type BenchProject } from './seed';
 import type { ServerKind, ServerProcess } from './servers';
-import { cpuMicrosDuring, percentile, perSecond } from './stats';
+import { cpuMicrosDuring, formatNumber, percentile, perSecond } from './stats';
 import type { LoopbackAddresses, WorkerPool } from './workers';
 import { slices } from './workers';
 import type { WireCounter } from './wire-counter';
@@ -273,7 +273,15 @@ export async function movesInTurn<K extends ServerKind>(
   const part = ctx.settings.durationMs / rounds;
   for (let round = 0; round < rounds; round++) {
     for (const kind of kinds) {
-      windows.get(kind)?.push(await moveWindow(ctx, kind, sockets, 'moves', part));
+      const window = await moveWindow(ctx, kind, sockets, 'moves', part);
+      windows.get(kind)?.push(window);
+      // Each part on its own, so a reader can tell a slow stretch of the machine (one part of
+      // every server) from a server that is slow throughout.
+      const acks = window.latenciesMs.length;
+      ctx.log(
+        `  ${kind}, part ${round + 1} of ${rounds}: ${formatNumber(perSecond(acks, part))} acks/s, ` +
+          `${formatNumber(window.serverCpuMicros / acks)} µs of server CPU per ack`,
+      );
     }
   }
   return Object.fromEntries(
