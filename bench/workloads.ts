@@ -269,24 +269,25 @@ export async function movesInTurn<K extends ServerKind>(
   sockets: number,
   rounds: number,
 ): Promise<Record<K, MoveFigures>> {
-  const windows = new Map<K, MoveWindow[]>(kinds.map((kind) => [kind, []]));
+  const windows = kinds.map((): MoveWindow[] => []);
   const part = ctx.settings.durationMs / rounds;
   for (let round = 0; round < rounds; round++) {
-    for (const kind of kinds) {
+    for (const [k, kind] of kinds.entries()) {
       const window = await moveWindow(ctx, kind, sockets, 'moves', part);
-      windows.get(kind)?.push(window);
+      windows[k].push(window);
       // Each part on its own, so a reader can tell a slow stretch of the machine (one part of
       // every server) from a server that is slow throughout.
-      const acks = window.latenciesMs.length;
+      const alone = moveFigures([window]);
       ctx.log(
-        `  ${kind}, part ${round + 1} of ${rounds}: ${formatNumber(perSecond(acks, part))} acks/s, ` +
-          `${formatNumber(window.serverCpuMicros / acks)} µs of server CPU per ack`,
+        `  ${kind}, part ${round + 1} of ${rounds}: ${formatNumber(alone.perSecond)} acks/s, ` +
+          `${formatNumber(alone.serverCpuMicrosPerMove)} µs of server CPU per ack`,
       );
     }
   }
-  return Object.fromEntries(
-    kinds.map((kind) => [kind, moveFigures(windows.get(kind) ?? [])]),
-  ) as Record<K, MoveFigures>;
+  return Object.fromEntries(kinds.map((kind, k) => [kind, moveFigures(windows[k])])) as Record<
+    K,
+    MoveFigures
+  >;
 }
 
 export interface FanoutFigures {
