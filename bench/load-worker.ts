@@ -34,7 +34,9 @@ interface Reply {
   error?: { code: string; message: string };
 }
 
-let held: Held[] = [];
+/** Sockets by group: one group per server when several are measured in turn. */
+let groups = new Map<string, Held[]>();
+const held = (group = ''): Held[] => groups.get(group) ?? [];
 
 process.on('message', (request: WorkerRequest) => {
   run(request.job).then(
@@ -59,7 +61,9 @@ function run(job: Job): Promise<JobResult> {
     case 'fanout':
       return fanout(job);
     case 'census':
-      return Promise.resolve({ connected: held.filter((h) => h.socket.connected).length });
+      return Promise.resolve({
+        connected: [...groups.values()].flat().filter((h) => h.socket.connected).length,
+      });
     case 'close':
       return close();
   }
@@ -80,6 +84,9 @@ const describe = (reply: Reply): string =>
 /** Opens and keeps one socket per identity, `inFlight` handshakes at a time. */
 async function open(job: Extract<Job, { type: 'open' }>): Promise<OpenResult> {
   const result: OpenResult = { opened: 0, failed: 0 };
+  const group = job.group ?? '';
+  if (!groups.has(group)) groups.set(group, []);
+  const opened = held(group);
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < job.identities.length) {
@@ -96,7 +103,7 @@ async function open(job: Extract<Job, { type: 'open' }>): Promise<OpenResult> {
           const reply = await request(socket, 'project:join', { projectId: identity.projectId });
           if (!reply.ok) throw new Error(`project:join: ${describe(reply)}`);
         }
-        held.push({ socket, identity });
+        opened.push({ socket, identity });
         result.opened++;
       } catch (err) {
         socket.close();
@@ -189,7 +196,8 @@ async function moves(job: Extract<Job, { type: 'moves' }>): Promise<MoveResult> 
     if (inWindow(performance.now())) result.deliveries++;
   };
   const events = mix === 'moves' ? ['task_updated'] : TASK_EVENTS;
-  for (const { socket } of held) for (const event of events) socket.on(event, count);
+  const sockets = held(job.group);
+  for (const { socket } of sockets) for (const event of events) socket.on(event, count);
 
   const lane = async ({ socket, identity }: Held, index: number): Promise<void> => {
     const created: string[] = [];
@@ -209,8 +217,8 @@ async function moves(job: Extract<Job, { type: 'moves' }>): Promise<MoveResult> 
       if (inWindow(acked)) result.latenciesMs.push(acked - sent);
     }
   };
-  await Promise.all(held.filter((h) => h.identity.taskId).map(lane));
-  for (const { socket } of held) for (const event of events) socket.off(event, count);
+  await Promise.all(sockets.filter((h) => h.identity.taskId).map(lane));
+  for (const { socket } of sockets) for (const event of events) socket.off(event, count);
   return result;
 }
 
@@ -268,9 +276,10 @@ async function fanout(job: Extract<Job, { type: 'fanout' }>): Promise<FanoutResu
     const now = performance.now();
     if (now >= from && now < until) result.deliveries++;
   };
-  for (const { socket } of held) socket.on('task_updated', count);
+  const sockets = held();
+  for (const { socket } of sockets) socket.on('task_updated', count);
 
-  const sender = held[0];
+  const sender = sockets[0];
   const lane = async (offset: number): Promise<void> => {
     for (let n = offset; performance.now() < until; n += job.senderWindow) {
       const reply = await request(sender.socket, 'task_moved', {
@@ -290,13 +299,13 @@ async function fanout(job: Extract<Job, { type: 'fanout' }>): Promise<FanoutResu
   }
   // Receivers keep counting to the end of the window even where nothing is sent.
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - performance.now())));
-  for (const { socket } of held) socket.off('task_updated', count);
+  for (const { socket } of sockets) socket.off('task_updated', count);
   return result;
 }
 
 async function close(): Promise<{ closed: number }> {
-  const closing = held;
-  held = [];
+  const closing = [...groups.values()].flat();
+  groups = new Map();
   for (const { socket } of closing) socket.close();
   // Let the close frames go out before the runner stops the server.
   await new Promise((resolve) => setTimeout(resolve, 200));

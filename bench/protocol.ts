@@ -33,6 +33,8 @@ export type Job =
       inFlight: number;
       /** Send project:join after connecting and wait for it. */
       join: boolean;
+      /** Held under this name (default ''), so sockets to several servers can be held at once. */
+      group?: string;
     }
   | {
       type: 'handshakes';
@@ -50,7 +52,14 @@ export type Job =
       warmupMs: number;
       durationMs: number;
     }
-  | { type: 'moves'; warmupMs: number; durationMs: number; mix?: ChangeMix }
+  | {
+      type: 'moves';
+      warmupMs: number;
+      durationMs: number;
+      mix?: ChangeMix;
+      /** Whose sockets move (default ''). */
+      group?: string;
+    }
   | { type: 'fanout'; warmupMs: number; durationMs: number; senderWindow: number; send: boolean }
   | { type: 'census' }
   | { type: 'close' };

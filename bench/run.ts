@@ -56,8 +56,12 @@ const QUICK: Settings = {
 };
 
 const ORIGIN = 'http://bench.localhost';
-/** Parts of each server's moves window, taken in turn with the other servers' (see movesInTurn). */
-const MOVE_ROUNDS = 2;
+/**
+ * Slices of each server's moves window, taken in turn with the other servers' (see movesInTurn):
+ * 1 s ones where a round trip takes tens of milliseconds; with 1,000 sockets it takes most of a
+ * second, and a 1 s slice would hold one burst of acks, or none.
+ */
+const moveSlices = (sockets: number): number => (sockets >= 1000 ? 2 : 8);
 const WORKLOADS = [
   'handshakes',
   'moves',
@@ -189,7 +193,7 @@ async function main(): Promise<void> {
           ctx,
           ['ours', 'bare+db', 'bare', 'seed'],
           sockets,
-          MOVE_ROUNDS,
+          moveSlices(sockets),
         );
         for (const [kind, figures] of Object.entries(measured)) {
           const name = kind === 'seed' ? 'seed design' : kind;

@@ -3,7 +3,7 @@ import { io } from 'socket.io-client';
 import type { ChangeMix, Identity, Target } from './protocol';
 import { BENCH_PASSWORD, type BenchData, type BenchProject } from './seed';
 import type { ServerKind, ServerProcess } from './servers';
-import { cpuMicrosDuring, formatNumber, percentile, perSecond } from './stats';
+import { cpuMicros, formatNumber, percentile, perSecond } from './stats';
 import type { LoopbackAddresses, WorkerPool } from './workers';
 import { slices } from './workers';
 import type { WireCounter } from './wire-counter';
@@ -77,6 +77,7 @@ async function openAll(
   server: ServerProcess,
   identities: Identity[],
   join: boolean,
+  group?: string,
 ): Promise<void> {
   const parts = slices(identities, ctx.pool.size);
   const results = await ctx.pool.all((w) => ({
@@ -86,6 +87,7 @@ async function openAll(
     localAddresses: ctx.addresses.take(2),
     inFlight: 16,
     join,
+    group,
   }));
   const failed = results.reduce((n, r) => n + r.failed, 0);
   if (failed > 0) {
@@ -192,39 +194,49 @@ interface MoveWindow {
   latenciesMs: number[];
   failed: number;
   deliveries: number;
+  durationMs: number;
+  /** The CPU time of the server's and the database's processes over the whole job, ramp included… */
   serverCpuMicros: number;
   databaseCpuMicros: number;
-  durationMs: number;
+  /** …and every ack of that job, so that CPU per ack needs no window of its own. */
+  jobAcks: number;
 }
 
-/** One window of moves (or another change mix) on a fresh server of `kind`. */
-async function moveWindow(
+/**
+ * Every held socket of `group` moves in a closed loop for `rampMs` (untimed), then `durationMs`
+ * (timed), on a server already started and joined.
+ */
+async function measureMoves(
   ctx: BenchContext,
-  kind: ServerKind,
-  sockets: number,
+  server: ServerProcess,
+  group: string,
   mix: ChangeMix,
+  rampMs: number,
   durationMs: number,
 ): Promise<MoveWindow> {
-  const { warmupMs } = ctx.settings;
-  return withServer(ctx, kind, `${mix}-${sockets}`, async (server) => {
-    await openAll(ctx, server, moverIdentities(ctx.data, sockets), true);
-    const serverCpu = cpuMicrosDuring(server.pid, warmupMs, durationMs);
-    const databaseCpu = cpuMicrosDuring(ctx.databasePid, warmupMs, durationMs);
-    const results = await ctx.pool.all(() => ({ type: 'moves', warmupMs, durationMs, mix }));
-    const failed = results.reduce((n, r) => n + r.failed, 0);
-    if (failed > 0)
-      ctx.log(
-        `  ${kind}: ${failed} ${mix} failed (${results.find((r) => r.firstError)?.firstError})`,
-      );
-    return {
-      latenciesMs: results.flatMap((r) => r.latenciesMs),
-      failed,
-      deliveries: results.reduce((n, r) => n + r.deliveries, 0),
-      serverCpuMicros: await serverCpu,
-      databaseCpuMicros: await databaseCpu,
-      durationMs,
-    };
-  });
+  const cpuBefore = [cpuMicros(server.pid), cpuMicros(ctx.databasePid)];
+  const results = await ctx.pool.all(() => ({
+    type: 'moves',
+    warmupMs: rampMs,
+    durationMs,
+    mix,
+    group,
+  }));
+  const [serverCpu, databaseCpu] = [cpuMicros(server.pid), cpuMicros(ctx.databasePid)];
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  if (failed > 0)
+    ctx.log(
+      `  ${server.kind}: ${failed} ${mix} failed (${results.find((r) => r.firstError)?.firstError})`,
+    );
+  return {
+    latenciesMs: results.flatMap((r) => r.latenciesMs),
+    failed,
+    deliveries: results.reduce((n, r) => n + r.deliveries, 0),
+    durationMs,
+    serverCpuMicros: serverCpu - cpuBefore[0],
+    databaseCpuMicros: databaseCpu - cpuBefore[1],
+    jobAcks: results.reduce((n, r) => n + r.acks, 0),
+  };
 }
 
 /** Rates over the windows' summed time, percentiles over all their acks, CPU per ack in all. */
@@ -242,52 +254,91 @@ function moveFigures(windows: MoveWindow[]): MoveFigures {
       sum((w) => w.deliveries),
       ms,
     ),
-    serverCpuMicrosPerMove: sum((w) => w.serverCpuMicros) / latencies.length,
-    databaseCpuMicrosPerMove: sum((w) => w.databaseCpuMicros) / latencies.length,
+    serverCpuMicrosPerMove: sum((w) => w.serverCpuMicros) / sum((w) => w.jobAcks),
+    databaseCpuMicrosPerMove: sum((w) => w.databaseCpuMicros) / sum((w) => w.jobAcks),
   };
 }
 
+/** One window of moves (or another change mix) on a fresh server of `kind`. */
 export async function moves(
   ctx: BenchContext,
   kind: ServerKind,
   sockets: number,
   mix: ChangeMix = 'moves',
 ): Promise<MoveFigures> {
-  return moveFigures([await moveWindow(ctx, kind, sockets, mix, ctx.settings.durationMs)]);
+  const { warmupMs, durationMs } = ctx.settings;
+  return withServer(ctx, kind, `${mix}-${sockets}`, async (server) => {
+    await openAll(ctx, server, moverIdentities(ctx.data, sockets), true);
+    return moveFigures([await measureMoves(ctx, server, '', mix, warmupMs, durationMs)]);
+  });
 }
 
 /**
- * Moves on several servers compared with each other: the timed window of each is cut into
- * `rounds` parts, taken in turn (A B C, A B C), each on a fresh server with its own warm-up. This
- * machine's speed drifts over tens of seconds (the CPU per ack of the same server and load moved
- * by a third between minutes of one run), and whichever server met a slow stretch lost the
- * comparison; in turns, each server's figure averages over the whole span.
+ * Moves on several servers compared with each other, in short slices taken in turn. Every server
+ * is started, joined by its own sockets and warmed up first; then each server's timed window is
+ * cut into `sliceCount` slices, and the servers take them in turn (A B C D, A B C D, …). This
+ * machine's speed changes within seconds (in one run, one server's two 4 s windows ran at 3,868
+ * and 6,230 acks/s), and whichever server met a slow stretch lost the comparison; with slices
+ * of a second in turn, neighbouring slices of different servers meet the same stretch.
+ *
+ * Each slice starts its closed loops from rest, so its first two round trips are not timed: a
+ * ramp of twice the longer of the server's median latency and its sockets ÷ acks/s (Little's law)
+ * in its warm-up, from 250 ms to the warm-up's own length (a warm-up from rest, with 1,000
+ * sockets, sees too few acks to tell a round trip).
  */
 export async function movesInTurn<K extends ServerKind>(
   ctx: BenchContext,
   kinds: readonly K[],
   sockets: number,
-  rounds: number,
+  sliceCount: number,
 ): Promise<Record<K, MoveFigures>> {
-  const windows = kinds.map((): MoveWindow[] => []);
-  const part = ctx.settings.durationMs / rounds;
-  for (let round = 0; round < rounds; round++) {
-    for (const [k, kind] of kinds.entries()) {
-      const window = await moveWindow(ctx, kind, sockets, 'moves', part);
-      windows[k].push(window);
-      // Each part on its own, so a reader can tell a slow stretch of the machine (one part of
-      // every server) from a server that is slow throughout.
-      const alone = moveFigures([window]);
+  const { warmupMs, durationMs } = ctx.settings;
+  const servers: { server: ServerProcess; rampMs: number; windows: MoveWindow[] }[] = [];
+  try {
+    for (const kind of kinds) {
+      const server = await ctx.startServer(kind, `moves-${sockets}`);
+      servers.push({ server, rampMs: 0, windows: [] });
+      await openAll(ctx, server, moverIdentities(ctx.data, sockets), true, kind);
+      const warm = moveFigures([await measureMoves(ctx, server, kind, 'moves', 0, warmupMs)]);
+      const roundTripMs = Math.max(warm.p50, (1000 * sockets) / warm.perSecond);
+      servers[servers.length - 1].rampMs = Math.min(warmupMs, Math.max(250, 2 * roundTripMs));
+    }
+    for (let slice = 0; slice < sliceCount; slice++) {
+      const line: string[] = [];
+      for (const { server, rampMs, windows } of servers) {
+        const window = await measureMoves(
+          ctx,
+          server,
+          server.kind,
+          'moves',
+          rampMs,
+          durationMs / sliceCount,
+        );
+        windows.push(window);
+        // Each slice on its own, so a reader can tell a slow stretch of the machine (one slice
+        // of every server) from a server that is slow throughout.
+        const alone = moveFigures([window]);
+        line.push(
+          `${server.kind} ${formatNumber(alone.perSecond)} ` +
+            `(${formatNumber(alone.serverCpuMicrosPerMove)} µs)`,
+        );
+      }
       ctx.log(
-        `  ${kind}, part ${round + 1} of ${rounds}: ${formatNumber(alone.perSecond)} acks/s, ` +
-          `${formatNumber(alone.serverCpuMicrosPerMove)} µs of server CPU per ack`,
+        `  slice ${slice + 1} of ${sliceCount}, acks/s (server CPU per ack): ${line.join(', ')}`,
       );
     }
+    // What a CPU profile of the whole run divides by (profile-summary --ops).
+    const acks = servers.map(({ server, windows }) => {
+      return `${server.kind} ${windows.reduce((n, w) => n + w.jobAcks, 0)}`;
+    });
+    ctx.log(`  acks in all slices and their ramps: ${acks.join(', ')}`);
+  } finally {
+    await ctx.pool.closeSockets();
+    for (const { server } of servers) await server.stop();
   }
-  return Object.fromEntries(kinds.map((kind, k) => [kind, moveFigures(windows[k])])) as Record<
-    K,
-    MoveFigures
-  >;
+  return Object.fromEntries(
+    servers.map(({ server, windows }) => [server.kind, moveFigures(windows)]),
+  ) as Record<K, MoveFigures>;
 }
 
 export interface FanoutFigures {
