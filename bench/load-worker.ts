@@ -9,7 +9,7 @@ import { connect, connected } from './client-socket';
 import type {
   ChangeMix,
   FanoutResult,
-  HandshakeResult,
+  ConnectResult,
   Identity,
   Job,
   JobResult,
@@ -54,8 +54,8 @@ function run(job: Job): Promise<JobResult> {
   switch (job.type) {
     case 'open':
       return open(job);
-    case 'handshakes':
-      return handshakes(job);
+    case 'connect':
+      return connectMany(job);
     case 'moves':
       return moves(job);
     case 'fanout':
@@ -117,22 +117,15 @@ async function open(job: Extract<Job, { type: 'open' }>): Promise<OpenResult> {
 }
 
 /**
- * New connections, one after another in each lane, each closed once connected:
- * 1. every warm-up token once, right after the server started (timed: a cold server);
- * 2. the warm-up tokens again and again for `warmupMs` (not timed), so what follows measures the
- *    work of a handshake and not the server's start (compiling, growing its pools);
- * 3. every other token once (the first handshake of each session, timed);
- * 4. those tokens again and again for the window: users reconnecting, the steady state.
+ * New connections, one after another in each of `concurrency` lanes, each closed once connected:
+ * every token once (a pass: how long it took), or the tokens again and again for `repeatMs`
+ * (how many got through in time).
  */
-async function handshakes(job: Extract<Job, { type: 'handshakes' }>): Promise<HandshakeResult> {
-  const result: HandshakeResult = {
-    coldPass: { completed: 0, ms: 0 },
-    firstPass: { completed: 0, ms: 0 },
-    completed: 0,
-    failed: 0,
-  };
+async function connectMany(job: Extract<Job, { type: 'connect' }>): Promise<ConnectResult> {
+  const result: ConnectResult = { completed: 0, failed: 0, ms: 0 };
+  const { tokens, repeatMs } = job;
   let attempt = 0;
-  const handshake = async (tokens: string[]): Promise<boolean> => {
+  const handshake = async (): Promise<boolean> => {
     const n = attempt++;
     const socket = connect(
       job.target,
@@ -150,37 +143,16 @@ async function handshakes(job: Extract<Job, { type: 'handshakes' }>): Promise<Ha
       socket.close();
     }
   };
-  const lanes = (lane: () => Promise<void>): Promise<void[]> =>
-    Promise.all(Array.from({ length: job.concurrency }, lane));
-  /** Each token once; how many got through and how long it took. */
-  const pass = async (tokens: string[]): Promise<{ completed: number; ms: number }> => {
-    const figures = { completed: 0, ms: 0 };
-    const start = performance.now();
-    attempt = 0;
-    await lanes(async () => {
-      while (attempt < tokens.length) if (await handshake(tokens)) figures.completed++;
-    });
-    figures.ms = performance.now() - start;
-    return figures;
-  };
-  /** The tokens again and again until `ms` have passed; how many got through in time. */
-  const repeat = async (tokens: string[], ms: number): Promise<number> => {
-    let completed = 0;
-    const until = performance.now() + ms;
-    await lanes(async () => {
-      while (performance.now() < until) {
-        if ((await handshake(tokens)) && performance.now() < until) completed++;
-      }
-    });
-    return completed;
-  };
-
-  result.coldPass = await pass(job.cold);
-  // Warmed up on both paths: sessions seen for the first time, then sessions seen before.
-  await pass(job.warmup);
-  await repeat([...job.cold, ...job.warmup], job.warmupMs);
-  result.firstPass = await pass(job.tokens);
-  result.completed = await repeat(job.tokens, job.durationMs);
+  const start = performance.now();
+  const until = start + (repeatMs ?? Infinity);
+  const more = (): boolean =>
+    repeatMs === undefined ? attempt < tokens.length : performance.now() < until;
+  await Promise.all(
+    Array.from({ length: job.concurrency }, async () => {
+      while (more()) if ((await handshake()) && performance.now() < until) result.completed++;
+    }),
+  );
+  result.ms = repeatMs ?? performance.now() - start;
   return result;
 }
 

@@ -37,20 +37,14 @@ export type Job =
       group?: string;
     }
   | {
-      type: 'handshakes';
+      type: 'connect';
       target: Target;
-      /**
-       * This worker's tokens, no other worker's, so each session's first handshake happens once:
-       * `cold` for the pass right after the server started, `warmup` for the first handshakes of
-       * the warm-up, `tokens` for the timed first pass and window.
-       */
-      cold: string[];
-      warmup: string[];
+      /** This worker's tokens, no other worker's, so each session's first handshake is once. */
       tokens: string[];
       localAddresses: string[];
       concurrency: number;
-      warmupMs: number;
-      durationMs: number;
+      /** Unset: every token once. Set: the tokens again and again for this long. */
+      repeatMs?: number;
     }
   | {
       type: 'moves';
@@ -70,15 +64,13 @@ export interface OpenResult {
   firstError?: string;
 }
 
-export interface HandshakeResult {
-  /** The first handshake of every warm-up token right after the server started, and how long. */
-  coldPass: { completed: number; ms: number };
-  /** The first handshake of every token on the warmed-up server, and how long they took. */
-  firstPass: { completed: number; ms: number };
-  /** Handshakes completed in the window that followed. */
+export interface ConnectResult {
+  /** Handshakes that got through (in time, when repeating). */
   completed: number;
   failed: number;
   firstError?: string;
+  /** How long the pass took, or the time it repeated for. */
+  ms: number;
 }
 
 export interface MoveResult {
@@ -104,7 +96,7 @@ export interface CensusResult {
 }
 
 export type JobResult =
-  OpenResult | HandshakeResult | MoveResult | FanoutResult | CensusResult | { closed: number };
+  OpenResult | ConnectResult | MoveResult | FanoutResult | CensusResult | { closed: number };
 
 export interface WorkerReply {
   id: number;

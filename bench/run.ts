@@ -168,17 +168,11 @@ async function main(): Promise<void> {
     const wanted = (name: Workload): boolean => !only || only.has(name);
     const results: Results = {};
     if (wanted('handshakes')) {
-      // Untimed: the load workers start cold, and a cold worker spent twice the CPU per handshake
-      // of a warm one (user time, process.cpuUsage per pass: 1.1-1.3 ms against 0.4-0.6 ms), on a
-      // machine the servers share with them. That would land on whichever server is measured first.
-      await step('handshakes warm-up of the load workers (untimed)', () =>
-        workloads.handshakes(ctx, 'bare'),
-      );
-      results.handshakes = {
-        ours: await step('handshakes, ours', () => workloads.handshakes(ctx, 'ours')),
-        bare: await step('handshakes, bare', () => workloads.handshakes(ctx, 'bare')),
-        seed: await step('handshakes, seed design', () => workloads.handshakes(ctx, 'seed')),
-      };
+      const measured = await workloads.handshakesInTurn(ctx, ['ours', 'bare', 'seed']);
+      for (const [kind, figures] of Object.entries(measured)) {
+        log(`handshakes, ${kind === 'seed' ? 'seed design' : kind}: ${JSON.stringify(figures)}`);
+      }
+      results.handshakes = measured;
     }
     if (wanted('moves')) {
       results.moves = {};

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type {
   CensusResult,
   FanoutResult,
-  HandshakeResult,
+  ConnectResult,
   Job,
   MoveResult,
   OpenResult,
@@ -12,7 +12,7 @@ import type {
 
 type ResultOf<J extends Job['type']> = {
   open: OpenResult;
-  handshakes: HandshakeResult;
+  connect: ConnectResult;
   moves: MoveResult;
   fanout: FanoutResult;
   census: CensusResult;

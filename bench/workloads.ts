@@ -106,61 +106,128 @@ export interface HandshakeFigures {
   coldFirstPerSecond: number;
   /** Sessions reconnecting, the steady state: the app trusts its recent database check. */
   perSecond: number;
-  failed: number;
+}
+
+/** Every worker connects with its own tokens, once each or again and again for `repeatMs`. */
+async function connectAll(
+  ctx: BenchContext,
+  server: ServerProcess,
+  tokens: string[][],
+  repeatMs?: number,
+): Promise<{ completed: number; ms: number }> {
+  const results = await ctx.pool.all((w) => ({
+    type: 'connect',
+    target: target(server),
+    tokens: tokens[w],
+    localAddresses: ctx.addresses.take(4),
+    concurrency: ctx.settings.handshakeLanes,
+    repeatMs,
+  }));
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  if (failed > 0) {
+    const why = results.find((r) => r.firstError)?.firstError;
+    ctx.log(`  ${server.kind}: ${failed} handshakes failed (${why})`);
+  }
+  return {
+    completed: results.reduce((n, r) => n + r.completed, 0),
+    ms: Math.max(...results.map((r) => r.ms)),
+  };
 }
 
 /**
- * Each worker has its own users, as clients of a real server do: the second and third sessions
- * of its users for the cold pass and the warm-up, then their first, fourth and fifth sessions,
- * once each and then for the window (see the worker's `handshakes`). Three sessions per user in
- * the timed first pass, because one (1,000 handshakes, under half a second for *bare*) made its
- * figure swing more than any other.
+ * Handshakes on several servers compared with each other, the timed parts taken in turn. Each
+ * worker has its own users, as clients of a real server do; every user has five sessions.
+ *
+ * 1. Untimed, on a *bare* server of its own: the load workers start cold, and a cold worker spent
+ *    twice the CPU per handshake of a warm one (user time, process.cpuUsage per pass: 1.1-1.3 ms
+ *    against 0.4-0.6 ms), on a machine the servers share with them.
+ * 2. Each server is started, and right after, every user's second session connects once (timed:
+ *    the server just started); then, to warm it up on both paths, every third session once, and
+ *    the second and third again and again for the warm-up time.
+ * 3. In turn (ours, bare, seed, ours, …), every user's first, then fourth, then fifth session
+ *    connects once: the first handshake of each session, on a server that checked the user a few
+ *    seconds earlier. A pass of 1,000 takes under half a second on *bare*, and this machine's
+ *    speed changes within seconds: neighbouring passes of different servers meet the same stretch.
+ * 4. In turn, slices of 1 s of those sessions connecting again and again (reconnections, the
+ *    steady state), eight per server.
  */
-export async function handshakes(ctx: BenchContext, kind: ServerKind): Promise<HandshakeFigures> {
+export async function handshakesInTurn<K extends ServerKind>(
+  ctx: BenchContext,
+  kinds: readonly K[],
+): Promise<Record<K, HandshakeFigures>> {
   const { settings, data } = ctx;
-  const [second, third, ...later] = data.moreSessions;
-  const perWorker = (sessions: string[][]): string[][] => {
+  const perWorker = (...sessions: string[][]): string[][] => {
     const dealt = sessions.map((tokens) => slices(tokens, ctx.pool.size));
     return Array.from({ length: ctx.pool.size }, (_, w) => dealt.flatMap((parts) => parts[w]));
   };
-  const tokens = perWorker([data.users.map((u) => u.token), ...later]);
-  const cold = perWorker([second]);
-  const warmup = perWorker([third]);
-  return withServer(ctx, kind, 'handshakes', async (server) => {
-    const results = await ctx.pool.all((w) => ({
-      type: 'handshakes',
-      target: target(server),
-      cold: cold[w],
-      warmup: warmup[w],
-      tokens: tokens[w],
-      localAddresses: ctx.addresses.take(4),
-      concurrency: settings.handshakeLanes,
-      warmupMs: settings.warmupMs,
-      durationMs: settings.durationMs,
-    }));
-    const sum = (pick: (r: (typeof results)[number]) => number): number =>
-      results.reduce((n, r) => n + pick(r), 0);
-    const failed = sum((r) => r.failed);
-    if (failed > 0) {
-      const why = results.find((r) => r.firstError)?.firstError;
-      ctx.log(`  ${kind}: ${failed} handshakes failed (${why})`);
-    }
-    const rate = (pick: (r: (typeof results)[number]) => { completed: number; ms: number }) =>
-      perSecond(
-        sum((r) => pick(r).completed),
-        Math.max(...results.map((r) => pick(r).ms)),
-      );
-    return {
-      firstPerSecond: rate((r) => r.firstPass),
-      coldFirstPerSecond: rate((r) => r.coldPass),
-      perSecond: perSecond(
-        sum((r) => r.completed),
-        settings.durationMs,
-      ),
-      failed,
-    };
+  const [second, third, fourth, fifth] = data.moreSessions.map((tokens) => perWorker(tokens));
+  const first = perWorker(data.users.map((u) => u.token));
+  const firstPasses = [first, fourth, fifth];
+  const everyFirst = perWorker(
+    data.users.map((u) => u.token),
+    ...data.moreSessions.slice(2),
+  );
+  const warmUp = async (server: ServerProcess): Promise<void> => {
+    await connectAll(ctx, server, third);
+    await connectAll(ctx, server, perWorker(...data.moreSessions.slice(0, 2)), settings.warmupMs);
+  };
+
+  await withServer(ctx, 'bare', 'handshakes-warm-up', async (server) => {
+    await connectAll(ctx, server, second);
+    await warmUp(server);
   });
+
+  const servers: {
+    server: ServerProcess;
+    cold: { completed: number; ms: number };
+    first: { completed: number; ms: number };
+    reconnected: number;
+  }[] = [];
+  try {
+    for (const kind of kinds) {
+      const server = await ctx.startServer(kind, 'handshakes');
+      const cold = await connectAll(ctx, server, second);
+      servers.push({ server, cold, first: { completed: 0, ms: 0 }, reconnected: 0 });
+      await warmUp(server);
+    }
+    for (const [n, tokens] of firstPasses.entries()) {
+      const line: string[] = [];
+      for (const measured of servers) {
+        const pass = await connectAll(ctx, measured.server, tokens);
+        measured.first.completed += pass.completed;
+        measured.first.ms += pass.ms;
+        line.push(`${measured.server.kind} ${formatNumber(perSecond(pass.completed, pass.ms))}`);
+      }
+      ctx.log(`  first handshakes/s, pass ${n + 1} of ${firstPasses.length}: ${line.join(', ')}`);
+    }
+    for (let slice = 0; slice < HANDSHAKE_SLICES; slice++) {
+      for (const measured of servers) {
+        const { completed } = await connectAll(
+          ctx,
+          measured.server,
+          everyFirst,
+          settings.durationMs / HANDSHAKE_SLICES,
+        );
+        measured.reconnected += completed;
+      }
+    }
+  } finally {
+    for (const { server } of servers) await server.stop();
+  }
+  return Object.fromEntries(
+    servers.map(({ server, cold, first, reconnected }) => [
+      server.kind,
+      {
+        firstPerSecond: perSecond(first.completed, first.ms),
+        coldFirstPerSecond: perSecond(cold.completed, cold.ms),
+        perSecond: perSecond(reconnected, settings.durationMs),
+      },
+    ]),
+  ) as Record<K, HandshakeFigures>;
 }
+
+/** Slices of each server's reconnection window, taken in turn (see handshakesInTurn). */
+const HANDSHAKE_SLICES = 8;
 
 export interface MoveFigures {
   perSecond: number;
