@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Nearest-rank percentile of unsorted samples; NaN when there are none. */
 export function percentile(samples: readonly number[], p: number): number {
@@ -33,33 +32,18 @@ export function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** User plus system CPU time of a process so far, in microseconds (from /proc). */
-export function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  // utime and stime (fields 14 and 15 of stat) are in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
 /**
- * The CPU time a process spends from `afterMs` from now for `forMs`: a workload's timed window,
- * when its workers start now and warm up for `afterMs`. Unlike a rate, it does not move with how
- * busy the rest of the machine is (load generators, the database) at that moment. NaN when the
- * process has gone meanwhile (the workload failed), so that its own error is the one reported.
+ * User plus system CPU time of a process so far, in microseconds (from /proc). The CPU time of a
+ * stretch does not move with how busy the rest of the machine is (load generators, the
+ * database) as a rate does. NaN once the process has gone (a workload failed), so that the
+ * workload's own error is the one reported.
  */
-export async function cpuMicrosDuring(
-  pid: number,
-  afterMs: number,
-  forMs: number,
-): Promise<number> {
-  const read = (): number => {
-    try {
-      return cpuMicros(pid);
-    } catch {
-      return Number.NaN;
-    }
-  };
-  await sleep(afterMs);
-  const start = read();
-  await sleep(forMs);
-  return read() - start;
+export function cpuMicros(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime (fields 14 and 15 of stat) are in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
 }

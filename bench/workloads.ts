@@ -160,20 +160,18 @@ export async function handshakesInTurn<K extends ServerKind>(
     const dealt = sessions.map((tokens) => slices(tokens, ctx.pool.size));
     return Array.from({ length: ctx.pool.size }, (_, w) => dealt.flatMap((parts) => parts[w]));
   };
-  const [second, third, fourth, fifth] = data.moreSessions.map((tokens) => perWorker(tokens));
-  const first = perWorker(data.users.map((u) => u.token));
-  const firstPasses = [first, fourth, fifth];
-  const everyFirst = perWorker(
-    data.users.map((u) => u.token),
-    ...data.moreSessions.slice(2),
-  );
+  const first = data.users.map((u) => u.token);
+  const [second, third, fourth, fifth] = data.moreSessions;
+  const coldPass = perWorker(second);
+  const firstPasses = [first, fourth, fifth].map((tokens) => perWorker(tokens));
+  const everyFirst = perWorker(first, fourth, fifth);
   const warmUp = async (server: ServerProcess): Promise<void> => {
-    await connectAll(ctx, server, third);
-    await connectAll(ctx, server, perWorker(...data.moreSessions.slice(0, 2)), settings.warmupMs);
+    await connectAll(ctx, server, perWorker(third));
+    await connectAll(ctx, server, perWorker(second, third), settings.warmupMs);
   };
 
   await withServer(ctx, 'bare', 'handshakes-warm-up', async (server) => {
-    await connectAll(ctx, server, second);
+    await connectAll(ctx, server, coldPass);
     await warmUp(server);
   });
 
@@ -186,7 +184,7 @@ export async function handshakesInTurn<K extends ServerKind>(
   try {
     for (const kind of kinds) {
       const server = await ctx.startServer(kind, 'handshakes');
-      const cold = await connectAll(ctx, server, second);
+      const cold = await connectAll(ctx, server, coldPass);
       servers.push({ server, cold, first: { completed: 0, ms: 0 }, reconnected: 0 });
       await warmUp(server);
     }
