@@ -165,14 +165,20 @@ async function main(): Promise<void> {
       );
       return result;
     };
+    /** Logs each server's figures of a measurement taken in turn, and passes them on. */
+    const logEach = <F extends object>(what: string, measured: F): F => {
+      for (const [kind, figures] of Object.entries(measured)) {
+        log(`${what}, ${kind === 'seed' ? 'seed design' : kind}: ${JSON.stringify(figures)}`);
+      }
+      return measured;
+    };
     const wanted = (name: Workload): boolean => !only || only.has(name);
     const results: Results = {};
     if (wanted('handshakes')) {
-      const measured = await workloads.handshakesInTurn(ctx, ['ours', 'bare', 'seed']);
-      for (const [kind, figures] of Object.entries(measured)) {
-        log(`handshakes, ${kind === 'seed' ? 'seed design' : kind}: ${JSON.stringify(figures)}`);
-      }
-      results.handshakes = measured;
+      results.handshakes = logEach(
+        'handshakes',
+        await workloads.handshakesInTurn(ctx, ['ours', 'bare', 'seed']),
+      );
     }
     if (wanted('moves')) {
       results.moves = {};
@@ -183,17 +189,15 @@ async function main(): Promise<void> {
         workloads.moves(ctx, 'bare+db', settings.moveSockets[0] ?? 100),
       );
       for (const sockets of settings.moveSockets) {
-        const measured = await workloads.movesInTurn(
-          ctx,
-          ['ours', 'bare+db', 'bare', 'seed'],
-          sockets,
-          moveSlices(sockets),
+        results.moves[sockets] = logEach(
+          `task_moved ${sockets}`,
+          await workloads.movesInTurn(
+            ctx,
+            ['ours', 'bare+db', 'bare', 'seed'],
+            sockets,
+            moveSlices(sockets),
+          ),
         );
-        for (const [kind, figures] of Object.entries(measured)) {
-          const name = kind === 'seed' ? 'seed design' : kind;
-          log(`task_moved ${sockets}, ${name}: ${JSON.stringify(figures)}`);
-        }
-        results.moves[sockets] = measured;
       }
     }
     if (wanted('fanout')) {

@@ -71,6 +71,35 @@ async function withServer<T>(
   }
 }
 
+/**
+ * Servers of several kinds up at once, for measurements taken in turn: each is started, one after
+ * another, and `prepare`d right after its start (its sockets, its warm-up, a pass timed on a
+ * server just started); then `measure` gets them all. Every server started is stopped, whatever
+ * happens.
+ */
+async function withServersInTurn<T>(
+  ctx: BenchContext,
+  kinds: readonly ServerKind[],
+  label: string,
+  prepare: (server: ServerProcess) => Promise<T>,
+  measure: (servers: (T & { server: ServerProcess })[]) => Promise<void>,
+): Promise<(T & { server: ServerProcess })[]> {
+  const started: ServerProcess[] = [];
+  const servers: (T & { server: ServerProcess })[] = [];
+  try {
+    for (const kind of kinds) {
+      const server = await ctx.startServer(kind, label);
+      started.push(server);
+      servers.push({ ...(await prepare(server)), server });
+    }
+    await measure(servers);
+  } finally {
+    await ctx.pool.closeSockets();
+    for (const server of started) await server.stop();
+  }
+  return servers;
+}
+
 /** Opens one socket per identity, spread over the workers; fails loudly if any is refused. */
 async function openAll(
   ctx: BenchContext,
@@ -175,43 +204,36 @@ export async function handshakesInTurn<K extends ServerKind>(
     await warmUp(server);
   });
 
-  const servers: {
-    server: ServerProcess;
-    cold: { completed: number; ms: number };
-    first: { completed: number; ms: number };
-    reconnected: number;
-  }[] = [];
-  try {
-    for (const kind of kinds) {
-      const server = await ctx.startServer(kind, 'handshakes');
+  const servers = await withServersInTurn(
+    ctx,
+    kinds,
+    'handshakes',
+    async (server) => {
       const cold = await connectAll(ctx, server, coldPass);
-      servers.push({ server, cold, first: { completed: 0, ms: 0 }, reconnected: 0 });
       await warmUp(server);
-    }
-    for (const [n, tokens] of firstPasses.entries()) {
-      const line: string[] = [];
-      for (const measured of servers) {
-        const pass = await connectAll(ctx, measured.server, tokens);
-        measured.first.completed += pass.completed;
-        measured.first.ms += pass.ms;
-        line.push(`${measured.server.kind} ${formatNumber(perSecond(pass.completed, pass.ms))}`);
+      return { cold, first: { completed: 0, ms: 0 }, reconnected: 0 };
+    },
+    async (servers) => {
+      for (const [n, tokens] of firstPasses.entries()) {
+        const line: string[] = [];
+        for (const measured of servers) {
+          const pass = await connectAll(ctx, measured.server, tokens);
+          measured.first.completed += pass.completed;
+          measured.first.ms += pass.ms;
+          line.push(`${measured.server.kind} ${formatNumber(perSecond(pass.completed, pass.ms))}`);
+        }
+        ctx.log(`  first handshakes/s, pass ${n + 1} of ${firstPasses.length}: ${line.join(', ')}`);
       }
-      ctx.log(`  first handshakes/s, pass ${n + 1} of ${firstPasses.length}: ${line.join(', ')}`);
-    }
-    for (let slice = 0; slice < HANDSHAKE_SLICES; slice++) {
-      for (const measured of servers) {
-        const { completed } = await connectAll(
-          ctx,
-          measured.server,
-          everyFirst,
-          settings.durationMs / HANDSHAKE_SLICES,
-        );
-        measured.reconnected += completed;
+      for (let slice = 0; slice < HANDSHAKE_SLICES; slice++) {
+        for (const measured of servers) {
+          const sliceMs = settings.durationMs / HANDSHAKE_SLICES;
+          measured.reconnected += (
+            await connectAll(ctx, measured.server, everyFirst, sliceMs)
+          ).completed;
+        }
       }
-    }
-  } finally {
-    for (const { server } of servers) await server.stop();
-  }
+    },
+  );
   return Object.fromEntries(
     servers.map(({ server, cold, first, reconnected }) => [
       server.kind,
@@ -268,13 +290,12 @@ interface MoveWindow {
 }
 
 /**
- * Every held socket of `group` moves in a closed loop for `rampMs` (untimed), then `durationMs`
- * (timed), on a server already started and joined.
+ * The server's held sockets (the group named after its kind, see openAll) move in a closed loop
+ * for `rampMs` (untimed), then `durationMs` (timed), on a server already started and joined.
  */
 async function measureMoves(
   ctx: BenchContext,
   server: ServerProcess,
-  group: string,
   mix: ChangeMix,
   rampMs: number,
   durationMs: number,
@@ -285,7 +306,7 @@ async function measureMoves(
     warmupMs: rampMs,
     durationMs,
     mix,
-    group,
+    group: server.kind,
   }));
   const [serverCpu, databaseCpu] = [cpuMicros(server.pid), cpuMicros(ctx.databasePid)];
   const failed = results.reduce((n, r) => n + r.failed, 0);
@@ -333,8 +354,8 @@ export async function moves(
 ): Promise<MoveFigures> {
   const { warmupMs, durationMs } = ctx.settings;
   return withServer(ctx, kind, `${mix}-${sockets}`, async (server) => {
-    await openAll(ctx, server, moverIdentities(ctx.data, sockets), true);
-    return moveFigures([await measureMoves(ctx, server, '', mix, warmupMs, durationMs)]);
+    await openAll(ctx, server, moverIdentities(ctx.data, sockets), true, server.kind);
+    return moveFigures([await measureMoves(ctx, server, mix, warmupMs, durationMs)]);
   });
 }
 
@@ -358,49 +379,45 @@ export async function movesInTurn<K extends ServerKind>(
   sliceCount: number,
 ): Promise<Record<K, MoveFigures>> {
   const { warmupMs, durationMs } = ctx.settings;
-  const servers: { server: ServerProcess; rampMs: number; windows: MoveWindow[] }[] = [];
-  try {
-    for (const kind of kinds) {
-      const server = await ctx.startServer(kind, `moves-${sockets}`);
-      servers.push({ server, rampMs: 0, windows: [] });
-      await openAll(ctx, server, moverIdentities(ctx.data, sockets), true, kind);
-      const warm = moveFigures([await measureMoves(ctx, server, kind, 'moves', 0, warmupMs)]);
+  const servers = await withServersInTurn(
+    ctx,
+    kinds,
+    `moves-${sockets}`,
+    async (server) => {
+      await openAll(ctx, server, moverIdentities(ctx.data, sockets), true, server.kind);
+      const warm = moveFigures([await measureMoves(ctx, server, 'moves', 0, warmupMs)]);
       const roundTripMs = Math.max(warm.p50, (1000 * sockets) / warm.perSecond);
-      servers[servers.length - 1].rampMs = Math.min(warmupMs, Math.max(250, 2 * roundTripMs));
-    }
-    for (let slice = 0; slice < sliceCount; slice++) {
-      const line: string[] = [];
-      for (const { server, rampMs, windows } of servers) {
-        const window = await measureMoves(
-          ctx,
-          server,
-          server.kind,
-          'moves',
-          rampMs,
-          durationMs / sliceCount,
-        );
-        windows.push(window);
-        // Each slice on its own, so a reader can tell a slow stretch of the machine (one slice
-        // of every server) from a server that is slow throughout.
-        const alone = moveFigures([window]);
-        line.push(
-          `${server.kind} ${formatNumber(alone.perSecond)} ` +
-            `(${formatNumber(alone.serverCpuMicrosPerMove)} µs)`,
+      return {
+        rampMs: Math.min(warmupMs, Math.max(250, 2 * roundTripMs)),
+        windows: [] as MoveWindow[],
+      };
+    },
+    async (servers) => {
+      for (let slice = 0; slice < sliceCount; slice++) {
+        const line: string[] = [];
+        for (const { server, rampMs, windows } of servers) {
+          const sliceMs = durationMs / sliceCount;
+          const window = await measureMoves(ctx, server, 'moves', rampMs, sliceMs);
+          windows.push(window);
+          // Each slice on its own, so a reader can tell a slow stretch of the machine (one slice
+          // of every server) from a server that is slow throughout.
+          const alone = moveFigures([window]);
+          line.push(
+            `${server.kind} ${formatNumber(alone.perSecond)} ` +
+              `(${formatNumber(alone.serverCpuMicrosPerMove)} µs)`,
+          );
+        }
+        ctx.log(
+          `  slice ${slice + 1} of ${sliceCount}, acks/s (server CPU per ack): ${line.join(', ')}`,
         );
       }
-      ctx.log(
-        `  slice ${slice + 1} of ${sliceCount}, acks/s (server CPU per ack): ${line.join(', ')}`,
+      // What a CPU profile of the whole run divides by (profile-summary --ops).
+      const acks = servers.map(
+        ({ server, windows }) => `${server.kind} ${windows.reduce((n, w) => n + w.jobAcks, 0)}`,
       );
-    }
-    // What a CPU profile of the whole run divides by (profile-summary --ops).
-    const acks = servers.map(({ server, windows }) => {
-      return `${server.kind} ${windows.reduce((n, w) => n + w.jobAcks, 0)}`;
-    });
-    ctx.log(`  acks in all slices and their ramps: ${acks.join(', ')}`);
-  } finally {
-    await ctx.pool.closeSockets();
-    for (const { server } of servers) await server.stop();
-  }
+      ctx.log(`  acks in all slices and their ramps: ${acks.join(', ')}`);
+    },
+  );
   return Object.fromEntries(
     servers.map(({ server, windows }) => [server.kind, moveFigures(windows)]),
   ) as Record<K, MoveFigures>;
