@@ -47,6 +47,11 @@ export class WorkerPool {
     return this.children.length;
   }
 
+  /** The workers' process ids, to read their CPU time. */
+  get pids(): number[] {
+    return this.children.map((child) => child.pid ?? 0);
+  }
+
   /** Runs a job in one worker. */
   run<J extends Job>(worker: number, job: J): Promise<ResultOf<J['type']>> {
     const id = this.nextId++;

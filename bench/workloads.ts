@@ -143,7 +143,9 @@ async function connectAll(
   server: ServerProcess,
   tokens: string[][],
   repeatMs?: number,
-): Promise<{ completed: number; ms: number }> {
+): Promise<{ completed: number; ms: number; cpu: ProcessesCpu }> {
+  const processes = [server.pid, ctx.databasePid, ...ctx.pool.pids];
+  const before = processes.map(cpuMicros);
   const results = await ctx.pool.all((w) => ({
     type: 'connect',
     target: target(server),
@@ -157,10 +159,25 @@ async function connectAll(
     const why = results.find((r) => r.firstError)?.firstError;
     ctx.log(`  ${server.kind}: ${failed} handshakes failed (${why})`);
   }
+  const spent = processes.map((pid, i) => cpuMicros(pid) - before[i]);
   return {
     completed: results.reduce((n, r) => n + r.completed, 0),
     ms: Math.max(...results.map((r) => r.ms)),
+    cpu: { server: spent[0], database: spent[1], load: spent.slice(2).reduce((a, b) => a + b, 0) },
   };
+}
+
+/** CPU time (µs, user + system) spent by the server under test, the database and the load workers. */
+interface ProcessesCpu {
+  server: number;
+  database: number;
+  load: number;
+}
+
+/** "server 480, database 40, load 390 µs per handshake" */
+function cpuPer(cpu: ProcessesCpu, count: number): string {
+  const per = (micros: number): string => formatNumber(micros / count);
+  return `server ${per(cpu.server)}, database ${per(cpu.database)}, load ${per(cpu.load)} µs each`;
 }
 
 /**
@@ -190,12 +207,13 @@ export async function handshakesInTurn<K extends ServerKind>(
     return Array.from({ length: ctx.pool.size }, (_, w) => dealt.flatMap((parts) => parts[w]));
   };
   const first = data.users.map((u) => u.token);
-  const [second, third, fourth, fifth] = data.moreSessions;
+  const [second, third, fourth, fifth, ...warmUpOnly] = data.moreSessions;
   const coldPass = perWorker(second);
   const firstPasses = [first, fourth, fifth].map((tokens) => perWorker(tokens));
   const everyFirst = perWorker(first, fourth, fifth);
   const warmUp = async (server: ServerProcess): Promise<void> => {
-    await connectAll(ctx, server, perWorker(third));
+    // First handshakes of sessions no pass uses, until the database too has compiled its part.
+    for (const tokens of [third, ...warmUpOnly]) await connectAll(ctx, server, perWorker(tokens));
     await connectAll(ctx, server, perWorker(second, third), settings.warmupMs);
   };
 
@@ -211,7 +229,8 @@ export async function handshakesInTurn<K extends ServerKind>(
     async (server) => {
       const cold = await connectAll(ctx, server, coldPass);
       await warmUp(server);
-      return { cold, first: { completed: 0, ms: 0 }, reconnected: 0 };
+      const cpu: ProcessesCpu = { server: 0, database: 0, load: 0 };
+      return { cold, first: { completed: 0, ms: 0 }, reconnected: 0, cpu };
     },
     async (servers) => {
       for (const [n, tokens] of firstPasses.entries()) {
@@ -220,18 +239,23 @@ export async function handshakesInTurn<K extends ServerKind>(
           const pass = await connectAll(ctx, measured.server, tokens);
           measured.first.completed += pass.completed;
           measured.first.ms += pass.ms;
-          line.push(`${measured.server.kind} ${formatNumber(perSecond(pass.completed, pass.ms))}`);
+          const rate = formatNumber(perSecond(pass.completed, pass.ms));
+          line.push(`${measured.server.kind} ${rate} (${cpuPer(pass.cpu, pass.completed)})`);
         }
         ctx.log(`  first handshakes/s, pass ${n + 1} of ${firstPasses.length}: ${line.join(', ')}`);
       }
       for (let slice = 0; slice < HANDSHAKE_SLICES; slice++) {
         for (const measured of servers) {
           const sliceMs = settings.durationMs / HANDSHAKE_SLICES;
-          measured.reconnected += (
-            await connectAll(ctx, measured.server, everyFirst, sliceMs)
-          ).completed;
+          const { completed, cpu } = await connectAll(ctx, measured.server, everyFirst, sliceMs);
+          measured.reconnected += completed;
+          for (const who of ['server', 'database', 'load'] as const) measured.cpu[who] += cpu[who];
         }
       }
+      const line = servers.map(({ server, reconnected, cpu }) => {
+        return `${server.kind} (${cpuPer(cpu, reconnected)})`;
+      });
+      ctx.log(`  reconnections: ${line.join(', ')}`);
     },
   );
   return Object.fromEntries(
