@@ -104,8 +104,11 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * Whatever the reason: release the socket's locks, update presence, forget the socket. The
    * cleanup is tracked until it ends, so that shutdown can wait for it before the database closes.
    */
-  handleDisconnect(socket: AppSocket): Promise<void> {
-    return this.cleanups.track(this.cleanUpAfter(socket));
+  handleDisconnect(socket: AppSocket): void {
+    const held = this.registry.close(socket.id);
+    // Most sockets end holding no lock and watching no board: nothing to wait for.
+    if (held.locks.length === 0 && held.projectIds.length === 0) return;
+    void this.cleanups.track(this.cleanUpAfter(socket, held));
   }
 
   /** Shutdown: resolves once the disconnect cleanups under way have ended (or after `withinMs`). */
@@ -113,8 +116,10 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return this.cleanups.settle(withinMs);
   }
 
-  private async cleanUpAfter(socket: AppSocket): Promise<void> {
-    const { locks, projectIds } = this.registry.close(socket.id);
+  private async cleanUpAfter(
+    socket: AppSocket,
+    { locks, projectIds }: { locks: HeldLock[]; projectIds: string[] },
+  ): Promise<void> {
     try {
       await this.releaseLocks(socket.id, locks, 'disconnect');
       await Promise.all(projectIds.map((id) => this.announceIfGone(id, socket.data.user.id)));

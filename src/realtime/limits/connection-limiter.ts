@@ -96,8 +96,9 @@ export class ConnectionLimiter {
     res: ServerResponse | EngineUpgradeResponse,
     next: (err?: Error) => void,
   ): void => {
-    // A request of an existing session (Engine.IO's test: a non-empty `sid`) opens nothing.
-    if (new URL(req.url ?? '/', 'http://engine').searchParams.get('sid')) return next();
+    // A request of an existing session (Engine.IO's test: a non-empty `sid` in the query it
+    // parsed before any middleware) opens nothing.
+    if ((req as EngineRequest)._query?.sid) return next();
     const ip = this.ipOf(req);
     const open = this.engineSessions.get(ip) ?? 0;
     if (open >= this.config.ws.maxConnectionsPerIp) {
@@ -200,6 +201,9 @@ export class ConnectionLimiter {
     }
   }
 }
+
+/** A request as Engine.IO hands it to its middlewares: its query string already parsed. */
+type EngineRequest = IncomingMessage & { _query?: Record<string, string | undefined> };
 
 /** What Engine.IO hands its middlewares for a WebSocket upgrade: the raw socket, no response. */
 interface EngineUpgradeResponse {
