@@ -188,8 +188,10 @@ function cpuPer(cpu: ProcessesCpu, count: number): string {
  *    twice the CPU per handshake of a warm one (user time, process.cpuUsage per pass: 1.1-1.3 ms
  *    against 0.4-0.6 ms), on a machine the servers share with them.
  * 2. Each server is started, and right after, every user's second session connects once (timed:
- *    the server just started); then, to warm it up on both paths, every third session once, and
- *    the second and third again and again for the warm-up time.
+ *    the server just started); then, to warm it up on both paths, every third, sixth, seventh and
+ *    eighth session once (with one set, the shared database was still compiling its session read
+ *    during the passes: C2 at 24-70% of its CPU), and the second and third again and again for
+ *    the warm-up time.
  * 3. In turn (ours, bare, seed, ours, …), every user's first, then fourth, then fifth session
  *    connects once: the first handshake of each session, on a server that checked the user a few
  *    seconds earlier. A pass of 1,000 takes under half a second on *bare*, and this machine's
