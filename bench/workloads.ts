@@ -182,7 +182,7 @@ function cpuPer(cpu: ProcessesCpu, count: number): string {
 
 /**
  * Handshakes on several servers compared with each other, the timed parts taken in turn. Each
- * worker has its own users, as clients of a real server do; every user has five sessions.
+ * worker has its own users, as clients of a real server do; every user has eight sessions.
  *
  * 1. Untimed, on a *bare* server of its own: the load workers start cold, and a cold worker spent
  *    twice the CPU per handshake of a warm one (user time, process.cpuUsage per pass: 1.1-1.3 ms
@@ -254,9 +254,9 @@ export async function handshakesInTurn<K extends ServerKind>(
           for (const who of ['server', 'database', 'load'] as const) measured.cpu[who] += cpu[who];
         }
       }
-      const line = servers.map(({ server, reconnected, cpu }) => {
-        return `${server.kind} (${cpuPer(cpu, reconnected)})`;
-      });
+      const line = servers.map(
+        ({ server, reconnected, cpu }) => `${server.kind} (${cpuPer(cpu, reconnected)})`,
+      );
       ctx.log(`  reconnections: ${line.join(', ')}`);
     },
   );
