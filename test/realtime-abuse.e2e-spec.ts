@@ -238,6 +238,27 @@ describe('Abuse resistance', () => {
       for (const s of silent) s.ws?.terminate();
     });
 
+    it("counts a polling session once: its own requests (with its sid) take no slot, even at the IP's cap", async () => {
+      await eventually(() => counts().engineSessions === 0);
+      const user = await registerUser(t.http);
+      const silent = await Promise.all(Array.from({ length: 11 }, () => openSilentSession(t.url)));
+      expect(silent.every((s) => s.accepted)).toBe(true);
+      try {
+        // The 12th session: its handshake takes the last slot, then every request it makes
+        // (the namespace connection, each poll, each request and its ack) carries its sid.
+        const socket = await connect(t.url, '/projects', {
+          token: user.accessToken,
+          transports: ['polling'],
+        });
+        const reply = await send(socket, 'project:join', { projectId: '0'.repeat(24) });
+        expect(reply.ok).toBe(false);
+        expect(counts().engineSessions).toBe(12);
+        expect(socket.connected).toBe(true);
+      } finally {
+        for (const s of silent) s.ws?.terminate();
+      }
+    });
+
     it('gives every slot back, exactly once, after 200 connections ended in every way', async () => {
       closeSockets();
       await eventually(() => JSON.stringify(counts()) === JSON.stringify(idle));

@@ -12,6 +12,7 @@ import {
   type ClientSocket,
   closeSockets,
   connect,
+  joinedSocket,
   send,
   serverNamespace,
   socketFor,
@@ -132,5 +133,37 @@ describe('Realtime races (seeded loops)', () => {
       users.includes(s.data.user?.id),
     );
     expect(left).toEqual([]);
+  }, 120_000);
+
+  it('leaves no lock behind a socket that disconnected while taking it', async () => {
+    const tries = 150;
+    const next = random(SEED + 2);
+    const [owner, member] = await Promise.all([registerUser(t.http), registerUser(t.http)]);
+    const { id: projectId } = await createProject(t.http, owner);
+    await addMember(t.http, owner, projectId, member);
+    const { id: taskId } = await createTask(t.http, owner, projectId, 'Contested');
+    const watcher = await joinedSocket(t.url, owner.accessToken, projectId);
+    let grantedBeforeDisconnect = 0;
+    const leftLocked: number[] = [];
+    for (let i = 0; i < tries; i++) {
+      const socket = await joinedSocket(t.url, member.accessToken, projectId);
+      // The disconnect follows the lock request by up to 8 ms: from before the request reaches
+      // the server to after its lock is written and tracked.
+      const lock = send(socket, 'task:lock', { projectId, taskId });
+      await sleep(next() * 8);
+      socket.disconnect();
+      if ((await lock.catch(() => ({ ok: false }))).ok) grantedBeforeDisconnect++;
+      // The lock, if it was taken, must be let go with the socket (LOCK_TTL_MS is far longer).
+      let free = false;
+      for (const deadline = Date.now() + 2000; !free && Date.now() < deadline; await sleep(10)) {
+        free = (await send(watcher, 'task:lock', { projectId, taskId })).ok;
+      }
+      if (!free) leftLocked.push(i);
+      else expect((await send(watcher, 'task:unlock', { projectId, taskId })).ok).toBe(true);
+    }
+    console.log(
+      `lock/disconnect race: seed ${SEED + 2}, ${tries} tries, ${grantedBeforeDisconnect} locks acked before the disconnect, ${leftLocked.length} left locked`,
+    );
+    expect(leftLocked).toEqual([]);
   }, 120_000);
 });
