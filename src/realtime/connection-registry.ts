@@ -6,6 +6,12 @@ export interface HeldLock {
   projectId: string;
 }
 
+/** What a closed socket held: its locks to release, the boards whose presence it left. */
+export interface LeftBehind {
+  locks: HeldLock[];
+  projectIds: string[];
+}
+
 interface HeldLockEntry extends HeldLock {
   timer: NodeJS.Timeout;
 }
@@ -55,7 +61,7 @@ export class ConnectionRegistry {
   }
 
   /** Forgets the socket and stops its timers; returns what it held, for the caller to release. */
-  close(socketId: string): { locks: HeldLock[]; projectIds: string[] } {
+  close(socketId: string): LeftBehind {
     const entry = this.sockets.get(socketId);
     if (!entry) return { locks: [], projectIds: [] };
     this.sockets.delete(socketId);

@@ -28,7 +28,7 @@ import type { TaskRecord } from '../tasks/tasks.repository';
 import { type SocketActor, type TaskLockGrant, TasksService } from '../tasks/tasks.service';
 import { WorkInFlight } from './work-in-flight';
 import { RememberedReplies } from './remembered-replies';
-import { ConnectionRegistry, type HeldLock } from './connection-registry';
+import { ConnectionRegistry, type HeldLock, type LeftBehind } from './connection-registry';
 import { MoveTaskDto } from './dto/move-task.dto';
 import {
   CreateTaskMessageDto,
@@ -105,10 +105,10 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
    * cleanup is tracked until it ends, so that shutdown can wait for it before the database closes.
    */
   handleDisconnect(socket: AppSocket): void {
-    const held = this.registry.close(socket.id);
+    const left = this.registry.close(socket.id);
     // Most sockets end holding no lock and watching no board: nothing to wait for.
-    if (held.locks.length === 0 && held.projectIds.length === 0) return;
-    void this.cleanups.track(this.cleanUpAfter(socket, held));
+    if (left.locks.length === 0 && left.projectIds.length === 0) return;
+    void this.cleanups.track(this.cleanUpAfter(socket, left));
   }
 
   /** Shutdown: resolves once the disconnect cleanups under way have ended (or after `withinMs`). */
@@ -116,10 +116,7 @@ export class ProjectsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     return this.cleanups.settle(withinMs);
   }
 
-  private async cleanUpAfter(
-    socket: AppSocket,
-    { locks, projectIds }: { locks: HeldLock[]; projectIds: string[] },
-  ): Promise<void> {
+  private async cleanUpAfter(socket: AppSocket, { locks, projectIds }: LeftBehind): Promise<void> {
     try {
       await this.releaseLocks(socket.id, locks, 'disconnect');
       await Promise.all(projectIds.map((id) => this.announceIfGone(id, socket.data.user.id)));
