@@ -100,6 +100,48 @@ async function withServersInTurn<T>(
   return servers;
 }
 
+/**
+ * The order of the servers in round `round` of measurements taken in turn: a balanced Latin
+ * square (Williams), so that over every n rounds (2n for an odd n) each server comes right
+ * after each other server equally often. In a fixed order (A B C D, A B C D, …) a server
+ * always follows the same one, and meets whatever that one leaves behind: ours came right after
+ * the seed design, whose heavier database work was still being finished in ours' slices (the
+ * database's CPU per move: ours 1.12-1.16× bare+db's in a fixed order, 0.92-1.07× in this one).
+ */
+export function balancedTurn<T>(items: readonly T[], round: number): T[] {
+  const n = items.length;
+  // First row 0, 1, n-1, 2, n-2, …; row r adds r to every entry; odd n uses the mirrors too.
+  const first = Array.from({ length: n }, (_, i) =>
+    i === 0 ? 0 : i % 2 === 1 ? (i + 1) / 2 : n - i / 2,
+  );
+  const rows = n % 2 === 0 ? n : 2 * n;
+  const r = round % rows;
+  const row = first.map((k) => items[(k + r) % n]);
+  return r >= n ? row.reverse() : row;
+}
+
+/** The database's CPU over this long, to tell it at rest... */
+const REST_WINDOW_MS = 200;
+/** ...when it used at most one clock tick (10 ms, 5% of a core) in it... */
+const REST_CPU_MICROS = 10_000;
+/** ...or after this long, whatever it is doing. */
+const REST_WAIT_MAX_MS = 5_000;
+
+/**
+ * Waits until the shared database has finished what the previous measurement left it (after
+ * the seed design's heavier work, its garbage and background writes), so that the next server
+ * in turn is not charged for it.
+ */
+async function databaseAtRest(ctx: BenchContext): Promise<void> {
+  const giveUpAt = performance.now() + REST_WAIT_MAX_MS;
+  for (;;) {
+    const before = cpuMicros(ctx.databasePid);
+    await sleep(REST_WINDOW_MS);
+    const used = cpuMicros(ctx.databasePid) - before;
+    if (!(used > REST_CPU_MICROS) || performance.now() >= giveUpAt) return;
+  }
+}
+
 /** Opens one socket per identity, spread over the workers; fails loudly if any is refused. */
 async function openAll(
   ctx: BenchContext,
@@ -192,7 +234,7 @@ function cpuPer(cpu: ProcessesCpu, count: number): string {
  *    eighth session once (with one set, the shared database was still compiling its session read
  *    during the passes: C2 at 24-70% of its CPU), and the second and third again and again for
  *    the warm-up time.
- * 3. In turn (ours, bare, seed, ours, …), every user's first, then fourth, then fifth session
+ * 3. In turn (see balancedTurn), every user's first, then fourth, then fifth session
  *    connects once: the first handshake of each session, on a server that checked the user a few
  *    seconds earlier. A pass of 1,000 takes under half a second on *bare*, and this machine's
  *    speed changes within seconds: neighbouring passes of different servers meet the same stretch.
@@ -237,7 +279,8 @@ export async function handshakesInTurn<K extends ServerKind>(
     async (servers) => {
       for (const [n, tokens] of firstPasses.entries()) {
         const line: string[] = [];
-        for (const measured of servers) {
+        for (const measured of balancedTurn(servers, n)) {
+          await databaseAtRest(ctx);
           const pass = await connectAll(ctx, measured.server, tokens);
           measured.first.completed += pass.completed;
           measured.first.ms += pass.ms;
@@ -247,7 +290,8 @@ export async function handshakesInTurn<K extends ServerKind>(
         ctx.log(`  first handshakes/s, pass ${n + 1} of ${firstPasses.length}: ${line.join(', ')}`);
       }
       for (let slice = 0; slice < HANDSHAKE_SLICES; slice++) {
-        for (const measured of servers) {
+        for (const measured of balancedTurn(servers, slice)) {
+          await databaseAtRest(ctx);
           const sliceMs = settings.durationMs / HANDSHAKE_SLICES;
           const { completed, cpu } = await connectAll(ctx, measured.server, everyFirst, sliceMs);
           measured.reconnected += completed;
@@ -388,7 +432,7 @@ export async function moves(
 /**
  * Moves on several servers compared with each other, in short slices taken in turn. Every server
  * is started, joined by its own sockets and warmed up first; then each server's timed window is
- * cut into `sliceCount` slices, and the servers take them in turn (A B C D, A B C D, …). This
+ * cut into `sliceCount` slices, and the servers take them in turn (see balancedTurn). This
  * machine's speed changes within seconds (in one run, one server's two 4 s windows ran at 3,868
  * and 6,230 acks/s), and whichever server met a slow stretch lost the comparison; with slices
  * of a second in turn, neighbouring slices of different servers meet the same stretch.
@@ -421,7 +465,8 @@ export async function movesInTurn<K extends ServerKind>(
     async (servers) => {
       for (let slice = 0; slice < sliceCount; slice++) {
         const line: string[] = [];
-        for (const { server, rampMs, windows } of servers) {
+        for (const { server, rampMs, windows } of balancedTurn(servers, slice)) {
+          await databaseAtRest(ctx);
           const sliceMs = durationMs / sliceCount;
           const window = await measureMoves(ctx, server, 'moves', rampMs, sliceMs);
           windows.push(window);
@@ -430,11 +475,13 @@ export async function movesInTurn<K extends ServerKind>(
           const alone = moveFigures([window]);
           line.push(
             `${server.kind} ${formatNumber(alone.perSecond)} ` +
-              `(${formatNumber(alone.serverCpuMicrosPerMove)} µs)`,
+              `(${formatNumber(alone.serverCpuMicrosPerMove)} µs, ` +
+              `database ${formatNumber(alone.databaseCpuMicrosPerMove)} µs)`,
           );
         }
         ctx.log(
-          `  slice ${slice + 1} of ${sliceCount}, acks/s (server CPU per ack): ${line.join(', ')}`,
+          `  slice ${slice + 1} of ${sliceCount}, in turn, acks/s (CPU per ack): ` +
+            line.join(', '),
         );
       }
       // What a CPU profile of the whole run divides by (profile-summary --ops).
