@@ -31,9 +31,9 @@ export interface BenchData {
   bigBoards: BenchProject[];
   /**
    * Access tokens of MORE_SESSIONS more sessions of every user, when asked for (see
-   * addSessionsDirectly): [second, third, fourth, fifth, sixth, …]. The handshakes measurement
-   * starts cold on the second, warms up on the third and the sixth onwards, and times the first,
-   * fourth and fifth.
+   * addSessionsDirectly): [second, third, fourth, …]. The handshakes measurement starts cold on
+   * the second, warms up on the third and the sixth to eighth, and times the first, fourth,
+   * fifth and ninth onwards.
    */
   moreSessions: string[][];
 }
@@ -47,7 +47,7 @@ export const BENCH_PASSWORD = 'bench password, long enough';
  */
 const REGISTERED_USERS = 8;
 /** Sessions of every user beyond its first (see BenchData.moreSessions). */
-const MORE_SESSIONS = 7;
+const MORE_SESSIONS = 10;
 
 /**
  * `baseUrls`: one app instance per core on the same database, since registration is bound by

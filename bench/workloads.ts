@@ -101,23 +101,39 @@ async function withServersInTurn<T>(
 }
 
 /**
- * The order of the servers in round `round` of measurements taken in turn: a balanced Latin
- * square (Williams), so that over every n rounds (2n for an odd n) each server comes right
- * after each other server equally often. In a fixed order (A B C D, A B C D, …) a server
- * always follows the same one, and meets whatever that one leaves behind: ours came right after
- * the seed design, whose heavier database work was still being finished in ours' slices (the
- * database's CPU per move: ours 1.12-1.16× bare+db's in a fixed order, 0.92-1.07× in this one).
+ * The order of the servers in round `round` of measurements taken in turn: the rows of a
+ * balanced Latin square (Williams), so that over every n rounds (2n for an odd n) each server
+ * comes right after each other server equally often within a round. In a fixed order (A B C D,
+ * A B C D, …) a server always follows the same one, and meets whatever that one leaves behind:
+ * ours came right after the seed design, whose heavier database work was still being finished
+ * in ours' slices (the database's CPU per move: ours 1.12-1.16× bare+db's in a fixed order,
+ * 0.92-1.07× in this one). The rows are taken in an order where no round starts with the
+ * server that ended the one before, which would take two turns in a row (with odd n, the
+ * mirrored rows in their natural order did: A C B after C B A).
  */
 export function balancedTurn<T>(items: readonly T[], round: number): T[] {
-  const n = items.length;
-  // First row 0, 1, n-1, 2, n-2, …; row r adds r to every entry; odd n uses the mirrors too.
+  const rows = williamsRows(items.length);
+  return rows[round % rows.length].map((k) => items[k]);
+}
+
+function williamsRows(n: number): number[][] {
+  // First row 0, 1, n-1, 2, n-2, …; row r adds r to every entry; odd n needs the mirrors too.
   const first = Array.from({ length: n }, (_, i) =>
     i === 0 ? 0 : i % 2 === 1 ? (i + 1) / 2 : n - i / 2,
   );
-  const rows = n % 2 === 0 ? n : 2 * n;
-  const r = round % rows;
-  const row = first.map((k) => items[(k + r) % n]);
-  return r >= n ? row.reverse() : row;
+  const rows = Array.from({ length: n }, (_, r) => first.map((k) => (k + r) % n));
+  const square = n % 2 === 0 ? rows : [...rows, ...rows.map((row) => [...row].reverse())];
+  const ordered: number[][] = [];
+  const left = [...square];
+  while (left.length > 0) {
+    const last = ordered.at(-1)?.at(-1);
+    const next = Math.max(
+      0,
+      left.findIndex((row) => row[0] !== last),
+    );
+    ordered.push(...left.splice(next, 1));
+  }
+  return ordered;
 }
 
 /** The database's CPU over this long, to tell it at rest... */
@@ -224,7 +240,7 @@ function cpuPer(cpu: ProcessesCpu, count: number): string {
 
 /**
  * Handshakes on several servers compared with each other, the timed parts taken in turn. Each
- * worker has its own users, as clients of a real server do; every user has eight sessions.
+ * worker has its own users, as clients of a real server do; every user has eleven sessions.
  *
  * 1. Untimed, on a *bare* server of its own: the load workers start cold, and a cold worker spent
  *    twice the CPU per handshake of a warm one (user time, process.cpuUsage per pass: 1.1-1.3 ms
@@ -234,10 +250,12 @@ function cpuPer(cpu: ProcessesCpu, count: number): string {
  *    eighth session once (with one set, the shared database was still compiling its session read
  *    during the passes: C2 at 24-70% of its CPU), and the second and third again and again for
  *    the warm-up time.
- * 3. In turn (see balancedTurn), every user's first, then fourth, then fifth session
- *    connects once: the first handshake of each session, on a server that checked the user a few
- *    seconds earlier. A pass of 1,000 takes under half a second on *bare*, and this machine's
- *    speed changes within seconds: neighbouring passes of different servers meet the same stretch.
+ * 3. In turn (see balancedTurn), every user's first, then fourth, fifth, ninth, tenth and
+ *    eleventh session connects once: the first handshake of each session, on a server that
+ *    checked the user a few seconds earlier. A pass of 1,000 takes under half a second on *bare*,
+ *    and this machine's speed changes within seconds: neighbouring passes of different servers
+ *    meet the same stretch, and six passes (one round of each order of three servers) average
+ *    out more of it than three did (ours ÷ *bare* per pass ranged from 0.45 to 1.08 in one run).
  * 4. In turn, slices of 1 s of those sessions connecting again and again (reconnections, the
  *    steady state), eight per server.
  */
@@ -251,9 +269,11 @@ export async function handshakesInTurn<K extends ServerKind>(
     return Array.from({ length: ctx.pool.size }, (_, w) => dealt.flatMap((parts) => parts[w]));
   };
   const first = data.users.map((u) => u.token);
-  const [second, third, fourth, fifth, ...warmUpOnly] = data.moreSessions;
+  const [second, third, fourth, fifth, sixth, seventh, eighth, ...later] = data.moreSessions;
+  const warmUpOnly = [sixth, seventh, eighth];
   const coldPass = perWorker(second);
-  const firstPasses = [first, fourth, fifth].map((tokens) => perWorker(tokens));
+  const firstPasses = [first, fourth, fifth, ...later].map((tokens) => perWorker(tokens));
+  // Reconnections cycle through three sets, as they did with three passes.
   const everyFirst = perWorker(first, fourth, fifth);
   const warmUp = async (server: ServerProcess): Promise<void> => {
     // First handshakes of sessions no pass uses, until the database too has compiled its part.
