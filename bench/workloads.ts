@@ -144,9 +144,9 @@ const LAST_WARM_UP_MS = 1000;
  * first of them then waits for the others, half a minute with handshakes, before its first
  * timed turn, and that turn could pay for it: ours, started first, spent 720-960 µs of server
  * CPU per first handshake in its first pass in seven runs in a row, against 390-900 (most
- * 520-730) in its later ones, and its first moves slice was often its slowest. So each server takes one more untimed turn
- * right before the timed ones, in the reverse order of the first round: whoever goes first
- * was warmed up last.
+ * 520-730) in its later ones, and its first moves slice was often its slowest. So each server
+ * takes one more untimed turn right before the timed ones, in the reverse order of the first
+ * round: whoever goes first was warmed up last.
  */
 function lastWarmUpOrder<T>(servers: readonly T[]): T[] {
   return balancedTurn(servers, 0).reverse();
