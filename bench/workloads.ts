@@ -127,13 +127,22 @@ function williamsRows(n: number): number[][] {
   const left = [...square];
   while (left.length > 0) {
     const last = ordered.at(-1)?.at(-1);
-    const next = Math.max(
-      0,
-      left.findIndex((row) => row[0] !== last),
-    );
-    ordered.push(...left.splice(next, 1));
+    const next = left.findIndex((row) => row[0] !== last);
+    ordered.push(...left.splice(next === -1 ? 0 : next, 1));
   }
   return ordered;
+}
+
+/** The servers of round `round`, in turn, each once the database has gone quiet. */
+async function* turns<T>(
+  ctx: BenchContext,
+  servers: readonly T[],
+  round: number,
+): AsyncGenerator<T> {
+  for (const server of balancedTurn(servers, round)) {
+    await databaseAtRest(ctx);
+    yield server;
+  }
 }
 
 /** An untimed turn of each server right before the timed ones (see lastWarmUpOrder). */
@@ -170,6 +179,7 @@ async function databaseAtRest(ctx: BenchContext): Promise<void> {
     const before = cpuMicros(ctx.databasePid);
     await sleep(REST_WINDOW_MS);
     const used = cpuMicros(ctx.databasePid) - before;
+    // Not "used <= …": a reading that failed (NaN, the process gone) ends the wait too.
     if (!(used > REST_CPU_MICROS) || performance.now() >= giveUpAt) return;
   }
 }
@@ -266,7 +276,7 @@ function cpuPer(cpu: ProcessesCpu, count: number): string {
  *    eighth session once (with one set, the shared database was still compiling its session read
  *    during the passes: C2 at 24-70% of its CPU), and the second and third again and again for
  *    the warm-up time.
- * 3. In turn (see balancedTurn), every user's first, then fourth, fifth, ninth, tenth and
+ * 3. In turn (see turns), every user's first, then fourth, fifth, ninth, tenth and
  *    eleventh session connects once: the first handshake of each session, on a server that
  *    checked the user a few seconds earlier. A pass of 1,000 takes under half a second on *bare*,
  *    and this machine's speed changes within seconds: neighbouring passes of different servers
@@ -318,8 +328,7 @@ export async function handshakesInTurn<K extends ServerKind>(
       }
       for (const [n, tokens] of firstPasses.entries()) {
         const line: string[] = [];
-        for (const measured of balancedTurn(servers, n)) {
-          await databaseAtRest(ctx);
+        for await (const measured of turns(ctx, servers, n)) {
           const pass = await connectAll(ctx, measured.server, tokens);
           measured.first.completed += pass.completed;
           measured.first.ms += pass.ms;
@@ -329,8 +338,7 @@ export async function handshakesInTurn<K extends ServerKind>(
         ctx.log(`  first handshakes/s, pass ${n + 1} of ${firstPasses.length}: ${line.join(', ')}`);
       }
       for (let slice = 0; slice < HANDSHAKE_SLICES; slice++) {
-        for (const measured of balancedTurn(servers, slice)) {
-          await databaseAtRest(ctx);
+        for await (const measured of turns(ctx, servers, slice)) {
           const sliceMs = settings.durationMs / HANDSHAKE_SLICES;
           const { completed, cpu } = await connectAll(ctx, measured.server, everyFirst, sliceMs);
           measured.reconnected += completed;
@@ -471,7 +479,7 @@ export async function moves(
 /**
  * Moves on several servers compared with each other, in short slices taken in turn. Every server
  * is started, joined by its own sockets and warmed up first; then each server's timed window is
- * cut into `sliceCount` slices, and the servers take them in turn (see balancedTurn). This
+ * cut into `sliceCount` slices, and the servers take them in turn (see turns). This
  * machine's speed changes within seconds (in one run, one server's two 4 s windows ran at 3,868
  * and 6,230 acks/s), and whichever server met a slow stretch lost the comparison; with slices
  * of a second in turn, neighbouring slices of different servers meet the same stretch.
@@ -507,8 +515,7 @@ export async function movesInTurn<K extends ServerKind>(
       }
       for (let slice = 0; slice < sliceCount; slice++) {
         const line: string[] = [];
-        for (const { server, rampMs, windows } of balancedTurn(servers, slice)) {
-          await databaseAtRest(ctx);
+        for await (const { server, rampMs, windows } of turns(ctx, servers, slice)) {
           const sliceMs = durationMs / sliceCount;
           const window = await measureMoves(ctx, server, 'moves', rampMs, sliceMs);
           windows.push(window);
